@@ -1,4 +1,500 @@
-//! Runbook drills against the real lab (see tests/lab/). Placeholder until the lab lands.
+//! The runbook drills, run against a real lab (`tests/lab/pgcrm-lab`, see docs/lab.md).
+//!
+//! One lab per test binary: `up --nodes 2`, then the drills in order (each one starts from the
+//! state the previous one left), then `down` (also on failure or panic, through a guard), then a
+//! check that the lab left nothing behind. Prints each drill's timings and one closing line
+//! `N passed, N failed`. Skips (exit 0) when not root or when `PGCRM_SKIP_LAB=1`.
+//!
+//! The lab root is `PGCRM_LAB_ROOT` when set, else `/var/tmp/pgcrm-lab-drills` (not the
+//! default root of an operator's interactive lab).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const LAB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/pgcrm-lab");
+const WRITE_VIP: &str = "10.200.0.100";
+const REP_VIP: &str = "10.200.0.101";
+
+type Res<T> = Result<T, String>;
+
+#[derive(Clone)]
+struct Lab {
+    root: String,
+}
+
+impl Lab {
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(LAB);
+        c.args(args).env("PGCRM_LAB_ROOT", &self.root).stdin(Stdio::null());
+        c
+    }
+
+    /// Runs a lab command, capturing its output; Err with stderr when it fails.
+    fn run(&self, args: &[&str]) -> Res<String> {
+        let out: Output = self
+            .cmd(args)
+            .output()
+            .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(format!(
+                "`pgcrm-lab {}` failed ({}): {}{}",
+                args.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stdout).trim(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    }
+
+    /// Runs a lab command whose progress log goes straight to our stderr; returns stdout.
+    fn run_loud(&self, args: &[&str]) -> Res<String> {
+        let out = self
+            .cmd(args)
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() {
+            Ok(stdout)
+        } else {
+            Err(format!("`pgcrm-lab {}` failed ({}) {}", args.join(" "), out.status, stdout.trim()))
+        }
+    }
+
+    fn exec(&self, node: &str, cmd: &[&str]) -> Res<String> {
+        let mut args = vec!["exec", node];
+        args.extend_from_slice(cmd);
+        self.run(&args)
+    }
+
+    fn sql(&self, target: &str, sql: &str) -> Res<String> {
+        self.run(&["sql", target, sql]).map(|s| s.trim().to_string())
+    }
+
+    fn mon(&self, node: &str) -> Res<Mon> {
+        self.exec(node, &["crm_mon", "-Afr", "-1"]).map(|t| Mon::parse(&t))
+    }
+
+    fn wait_healthy(&self, secs: u32) -> Res<()> {
+        self.run(&["wait-healthy", &secs.to_string()]).map(|_| ())
+    }
+}
+
+/// Brings the lab down when dropped (normal end, early return or panic).
+struct Guard(Option<Lab>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(lab) = self.0.take() {
+            eprintln!("lab drills: tearing the lab down");
+            if let Err(e) = lab.run_loud(&["down"]) {
+                eprintln!("lab drills: down failed: {e}");
+            }
+        }
+    }
+}
+
+/// What `crm_mon -Afr -1` (Pacemaker 2.1 text output) says.
+#[derive(Default, Debug)]
+struct Mon {
+    text: String,
+    /// resource id -> (state, node) e.g. vip-slave -> ("Started", "node2")
+    rsc: HashMap<String, (String, String)>,
+    promoted: Vec<String>,
+    attrs: HashMap<String, HashMap<String, String>>,
+    fail_count: HashMap<String, u32>,
+}
+
+impl Mon {
+    fn parse(text: &str) -> Mon {
+        let mut m = Mon { text: text.to_string(), ..Mon::default() };
+        let (mut section, mut node) = (String::new(), String::new());
+        for raw in text.lines() {
+            if !raw.starts_with(' ') && raw.trim_end().ends_with(':') {
+                section = raw.trim_end().trim_end_matches(':').to_string();
+                continue;
+            }
+            let line = raw.trim().trim_start_matches("* ");
+            if let Some(rest) = line.strip_prefix("Node: ") {
+                node = rest.trim_end_matches(':').to_string();
+                continue;
+            }
+            match section.as_str() {
+                "Full List of Resources" => {
+                    if let Some(list) = line.strip_prefix("Promoted: [") {
+                        m.promoted = list.trim_end_matches(']').split_whitespace().map(String::from).collect();
+                    } else if line.contains("(ocf:") {
+                        let id = line.split_whitespace().next().unwrap_or("").to_string();
+                        let mut state = line.rsplit("):").next().unwrap_or("").split_whitespace();
+                        let st = state.next().unwrap_or("").to_string();
+                        let on = state.next().unwrap_or("").to_string();
+                        m.rsc.insert(id, (st, on));
+                    }
+                }
+                "Node Attributes" => {
+                    if let Some((k, v)) = line.split_once(':') {
+                        m.attrs.entry(node.clone()).or_default().insert(k.trim().into(), v.trim().into());
+                    }
+                }
+                "Migration Summary" => {
+                    if let Some(fc) = line.split_whitespace().find_map(|w| w.strip_prefix("fail-count=")) {
+                        m.fail_count.insert(node.clone(), fc.parse().unwrap_or(u32::MAX));
+                    }
+                }
+                _ => {}
+            }
+        }
+        m
+    }
+
+    fn attr(&self, node: &str, key: &str) -> &str {
+        self.attrs.get(node).and_then(|a| a.get(key)).map(String::as_str).unwrap_or("-")
+    }
+
+    fn started_on(&self, rsc: &str) -> &str {
+        match self.rsc.get(rsc) {
+            Some((st, on)) if st == "Started" => on,
+            _ => "-",
+        }
+    }
+
+    fn fails(&self, node: &str) -> u32 {
+        self.fail_count.get(node).copied().unwrap_or(0)
+    }
+
+    /// The runbook's healthy picture with `primary` Promoted and `standby` streaming in sync.
+    fn check_healthy(&self, primary: &str, standby: &str) -> Res<()> {
+        let want = [
+            (self.promoted.join(" "), primary.to_string(), "Promoted"),
+            (self.attr(primary, "pgsql-status").into(), "PRI".into(), "primary pgsql-status"),
+            (self.attr(primary, "pgsql-data-status").into(), "LATEST".into(), "primary data-status"),
+            (self.attr(primary, "master-pgsql").into(), "1000".into(), "primary master-pgsql"),
+            (self.attr(standby, "pgsql-status").into(), "HS:sync".into(), "standby pgsql-status"),
+            (self.attr(standby, "pgsql-data-status").into(), "STREAMING|SYNC".into(), "standby data-status"),
+            (self.attr(standby, "master-pgsql").into(), "100".into(), "standby master-pgsql"),
+            (self.attr(primary, "default_ping_set").into(), "100".into(), "primary ping"),
+            (self.attr(standby, "default_ping_set").into(), "100".into(), "standby ping"),
+            (self.started_on("vip-master").into(), primary.into(), "write VIP (vip-master)"),
+            (self.started_on("vip-rep").into(), primary.into(), "replication VIP (vip-rep)"),
+            (self.started_on("vip-slave").into(), standby.into(), "read VIP (vip-slave)"),
+        ];
+        for (got, exp, what) in want {
+            if got != exp {
+                return Err(format!("{what}: expected {exp}, got {got}\n{}", self.text));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Polls `f` every 300 ms until it returns Some or `limit` passes.
+fn poll<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> Res<T> {
+    let t0 = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return Ok(v);
+        }
+        if t0.elapsed() > limit {
+            return Err(format!("timeout after {:?} waiting for {what}", limit));
+        }
+        thread::sleep(Duration::from_millis(300));
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+// ------------------------------------------------------------------------------------------
+// the drills
+// ------------------------------------------------------------------------------------------
+
+fn drill_up(lab: &Lab) -> Res<String> {
+    let t0 = Instant::now();
+    let out = lab.run_loud(&["up", "--nodes", "2"])?;
+    let line = out.lines().find(|l| l.contains("healthy in")).unwrap_or("").to_string();
+    Ok(format!("`up --nodes 2`: {} (script: {line})", secs(t0.elapsed())))
+}
+
+fn drill_healthy(lab: &Lab) -> Res<String> {
+    lab.mon("node1")?.check_healthy("node1", "node2")?;
+    lab.sql("write", "create table drill(id serial, what text, at timestamptz default now())")?;
+    lab.sql("write", "insert into drill(what) values ('healthy')")?;
+    let ro = lab.sql("read", "select pg_is_in_recovery()")?;
+    if ro != "t" {
+        return Err(format!("read VIP should reach the hot standby, pg_is_in_recovery = {ro}"));
+    }
+    let n = poll(Duration::from_secs(10), "the row on the standby", || {
+        lab.sql("read", "select count(*) from drill").ok().filter(|n| n == "1")
+    })?;
+    Ok(format!("node1 PRI/LATEST/1000, node2 HS:sync/STREAMING|SYNC/100, read VIP on node2 ({n} row replicated)"))
+}
+
+fn drill_kill_standby(lab: &Lab) -> Res<String> {
+    let t0 = Instant::now();
+    lab.run(&["kill-pg", "node2"])?;
+    let (mut t_disc, mut t_read) = (None, None);
+    let mon = poll(Duration::from_secs(120), "node2 STOP/DISCONNECT, fail-count 1, read VIP on node1", || {
+        let m = lab.mon("node1").ok()?;
+        if m.attr("node2", "pgsql-data-status") == "DISCONNECT" && t_disc.is_none() {
+            t_disc = Some(t0.elapsed());
+        }
+        if m.started_on("vip-slave") == "node1" && t_read.is_none() {
+            t_read = Some(t0.elapsed());
+        }
+        let done = m.attr("node2", "pgsql-status") == "STOP"
+            && m.attr("node2", "pgsql-data-status") == "DISCONNECT"
+            && m.fails("node2") == 1
+            && m.started_on("vip-slave") == "node1";
+        done.then_some(m)
+    })?;
+    let t_settled = t0.elapsed();
+    if mon.attr("node1", "pgsql-status") != "PRI" || mon.started_on("vip-master") != "node1" {
+        return Err(format!("node1 should stay the primary\n{}", mon.text));
+    }
+    let ro = lab.sql("read", "select pg_is_in_recovery()")?;
+    if ro != "f" {
+        return Err(format!("read VIP should now reach node1 (the primary), pg_is_in_recovery = {ro}"));
+    }
+    lab.sql("write", "insert into drill(what) values ('standby down')")?;
+    // runbook: restart the cluster stack on node2 (and clean up its failure)
+    let t1 = Instant::now();
+    lab.run(&["stop-node", "node2"])?;
+    lab.exec("node1", &["crm_resource", "--cleanup", "-r", "msPostgresql", "-N", "node2"])?;
+    lab.run(&["start-node", "node2"])?;
+    lab.wait_healthy(180)?;
+    let t_back = t1.elapsed();
+    let m = lab.mon("node1")?;
+    m.check_healthy("node1", "node2")?;
+    if m.fails("node2") != 0 {
+        return Err(format!("fail-count of node2 should be cleared\n{}", m.text));
+    }
+    let opt = |d: Option<Duration>| d.map(secs).unwrap_or_else(|| "-".into());
+    Ok(format!(
+        "kill -9 → DISCONNECT {}, read VIP on node1 {}, STOP + fail-count 1 {}; stack restart + cleanup → HS:sync in {}",
+        opt(t_disc),
+        opt(t_read),
+        secs(t_settled),
+        secs(t_back)
+    ))
+}
+
+fn drill_kill_primary(lab: &Lab) -> Res<String> {
+    let writer = lab.clone();
+    let t0 = Instant::now();
+    lab.run(&["kill-pg", "node1"])?;
+    // a writer tries an insert through the write VIP until one commits
+    let w = thread::spawn(move || -> Res<(Duration, u32)> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            if writer.sql("write", "insert into drill(what) values ('after failover')").is_ok() {
+                return Ok((t0.elapsed(), tries));
+            }
+            if t0.elapsed() > Duration::from_secs(120) {
+                return Err(format!("no write through the write VIP succeeded within 120 s ({tries} tries)"));
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let (mut t_prom, mut t_vip) = (None, None);
+    let polled = poll(Duration::from_secs(120), "node2 promoted with the write VIP", || {
+        let m = lab.mon("node2").ok()?;
+        if m.promoted == ["node2"] && t_prom.is_none() {
+            t_prom = Some(t0.elapsed());
+        }
+        if m.started_on("vip-master") == "node2" && t_vip.is_none() {
+            t_vip = Some(t0.elapsed());
+        }
+        let done = t_prom.is_some()
+            && t_vip.is_some()
+            && m.started_on("vip-rep") == "node2"
+            && m.attr("node2", "pgsql-status") == "PRI"
+            && m.attr("node1", "pgsql-status") == "STOP"
+            && m.fails("node1") == 1;
+        done.then_some(m)
+    });
+    let (t_write, tries) = w.join().map_err(|_| "writer thread panicked".to_string())??;
+    polled?;
+    let rw = lab.sql("write", "select pg_is_in_recovery()")?;
+    if rw != "f" {
+        return Err(format!("write VIP should reach a primary, pg_is_in_recovery = {rw}"));
+    }
+    let opt = |d: Option<Duration>| d.map(secs).unwrap_or_else(|| "-".into());
+    Ok(format!(
+        "kill -9 → node2 promoted {}, write VIP on node2 {}, first committed write through {WRITE_VIP} {} ({tries} tries)",
+        opt(t_prom),
+        opt(t_vip),
+        secs(t_write)
+    ))
+}
+
+fn drill_rebuild(lab: &Lab) -> Res<String> {
+    let t0 = Instant::now();
+    lab.run(&["stop-node", "node1"])?;
+    // runbook 5.3, as the operator types it inside node1
+    let basebackup = format!(
+        "set -e; find \"$PGDATA\" -mindepth 1 -delete; \
+         runuser -u postgres -- pg_basebackup -h {REP_VIP} -U postgres -D \"$PGDATA\" -X stream -c fast; \
+         rm -f \"$PGCRM_LAB_ROOT/local/pgsql-tmp/PGSQL.lock\""
+    );
+    lab.exec("node1", &["sh", "-c", &basebackup])?;
+    let t_copy = t0.elapsed();
+    lab.exec("node2", &["crm_resource", "--cleanup", "-r", "msPostgresql", "-N", "node1"])?;
+    lab.run(&["start-node", "node1"])?;
+    lab.wait_healthy(180)?;
+    let t_back = t0.elapsed();
+    lab.mon("node2")?.check_healthy("node2", "node1")?;
+    let rows = poll(Duration::from_secs(10), "all rows on the rebuilt standby", || {
+        lab.sql("read", "select count(*) from drill").ok().filter(|n| n == "3")
+    })?;
+    Ok(format!(
+        "stop + pg_basebackup from {REP_VIP} + rm PGSQL.lock {}; node1 HS:sync after {} ({rows} rows via read VIP)",
+        secs(t_copy),
+        secs(t_back)
+    ))
+}
+
+// ------------------------------------------------------------------------------------------
+// leftovers
+// ------------------------------------------------------------------------------------------
+
+/// Network namespace inodes of the lab's PID 1s (to find anything still living in them).
+fn lab_netns(root: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    for name in ["hub", "node1", "node2"] {
+        if let Ok(pid) = std::fs::read_to_string(format!("{root}/state/{name}.pid")) {
+            if let Ok(ns) = std::fs::read_link(format!("/proc/{}/ns/net", pid.trim())) {
+                v.push(ns.to_string_lossy().into_owned());
+            }
+        }
+    }
+    v
+}
+
+fn host_links() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn check_nothing_left(root: &str, netns: &[String], links_before: &[String]) -> Res<String> {
+    let mut problems = Vec::new();
+    if Path::new(root).exists() {
+        problems.push(format!("{root} still exists"));
+    }
+    for entry in std::fs::read_dir("/proc").map_err(|e| e.to_string())?.flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        if status.lines().any(|l| l.starts_with("State:") && l.contains("Z")) {
+            continue; // a zombie holds nothing; the host's PID 1 reaps it
+        }
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        let ns = std::fs::read_link(format!("/proc/{pid}/ns/net"))
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if cmdline.contains(root) || netns.contains(&ns) {
+            problems.push(format!("process {pid} left: {cmdline}"));
+        }
+    }
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    if let Some(m) = mounts.lines().find(|l| l.contains(root)) {
+        problems.push(format!("mount left: {m}"));
+    }
+    let links = host_links();
+    if links != links_before {
+        problems.push(format!("host interfaces changed: {links_before:?} -> {links:?}"));
+    }
+    if problems.is_empty() {
+        Ok(format!("no process, namespace, mount, interface or file of the lab left ({} netns checked)", netns.len()))
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
+}
+
 fn main() {
-    println!("lab drills: not yet implemented");
+    const DRILLS: usize = 6;
+    if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
+        println!("lab drills skipped: PGCRM_SKIP_LAB=1");
+        println!("0 passed, 0 failed, {DRILLS} skipped");
+        return;
+    }
+    if effective_uid() != Some(0) {
+        println!("lab drills skipped: the lab needs root (namespaces, veths, mounts); run as root or set PGCRM_SKIP_LAB=1");
+        println!("0 passed, 0 failed, {DRILLS} skipped");
+        return;
+    }
+    let root = std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| "/var/tmp/pgcrm-lab-drills".into());
+    let lab = Lab { root: root.clone() };
+    let links_before = host_links();
+    let t_all = Instant::now();
+    let (mut passed, mut failed) = (0, 0);
+    let mut report = |name: &str, r: Res<String>| match r {
+        Ok(msg) => {
+            passed += 1;
+            println!("drill {name}: ok: {msg}");
+        }
+        Err(e) => {
+            failed += 1;
+            println!("drill {name}: FAILED: {e}");
+        }
+    };
+
+    let mut netns = Vec::new();
+    {
+        let _guard = Guard(Some(lab.clone()));
+        let drills: [(&str, fn(&Lab) -> Res<String>); 5] = [
+            ("up", drill_up),
+            ("healthy", drill_healthy),
+            ("kill-standby", drill_kill_standby),
+            ("kill-primary", drill_kill_primary),
+            ("rebuild-old-primary", drill_rebuild),
+        ];
+        let mut broken = false;
+        for (name, drill) in drills {
+            if broken {
+                report(name, Err("not run: an earlier drill failed".into()));
+                continue;
+            }
+            let t0 = Instant::now();
+            let r = std::panic::catch_unwind(|| drill(&lab))
+                .unwrap_or_else(|_| Err("panicked".into()))
+                .map(|msg| format!("{msg} [drill {}]", secs(t0.elapsed())));
+            if name == "up" {
+                netns = lab_netns(&root);
+            }
+            broken = r.is_err();
+            report(name, r);
+        }
+        if broken {
+            let _ = Command::new(LAB)
+                .args(["status"])
+                .env("PGCRM_LAB_ROOT", &root)
+                .stdin(Stdio::null())
+                .status();
+        }
+    } // the guard brings the lab down here
+    report("nothing-left-behind", check_nothing_left(&root, &netns, &links_before));
+    println!("lab drills: total {}", secs(t_all.elapsed()));
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        std::process::exit(1);
+    }
 }

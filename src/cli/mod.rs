@@ -1,0 +1,139 @@
+//! The command line: the clap definitions (their doc comments are the help text and the man
+//! pages), the shared command context, and the mapping of errors to exit codes.
+//! One file per subcommand, each with its `Args` and `run`.
+
+pub mod assets;
+pub mod completions;
+pub mod status;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use pgcrm::cluster::{self, Cluster};
+use pgcrm::error::exit;
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes (Pacemaker's, see crm_error -l -X):
+  0    OK
+  1    generic error
+  64   usage error (bad option or argument)
+  65   the CIB file is not XML (DATAERR)
+  66   the CIB file does not exist (NOINPUT)
+  77   permission denied reading the CIB (NOPERM)
+  78   the XML is not a usable CIB: wrong root element, no configuration, a dangling reference (CONFIG)
+  102  not connected to a cluster (DISCONNECT)
+  105  no such resource or node (NOSUCH)
+  124  timed out (TIMEOUT)
+status --check uses the monitoring codes 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN instead.";
+
+/// PostgreSQL streaming replication under Pacemaker + Corosync.
+///
+/// pgcrm reads the cluster the way crm_mon does and adds what PostgreSQL operators need.
+/// The CIB comes from --cib-file, else from Pacemaker's CIB_file environment variable.
+#[derive(Debug, Parser)]
+#[command(name = "pgcrm", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub cib_file: Option<PathBuf>,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// For people: crm_mon's layout plus tables
+    Text,
+    /// For scripts: a stable, versioned JSON object (see docs/json.md)
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view
+    Status(status::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(completions::Args),
+    /// Regenerate completions/ and man/ from these definitions (for maintainers)
+    #[command(hide = true)]
+    GenerateAssets(assets::Args),
+}
+
+/// What every command gets: the global options and how to reach the cluster.
+pub struct CommandContext {
+    pub global: GlobalArgs,
+    /// The value of Pacemaker's `CIB_file` variable, read once at start-up.
+    pub cib_file_env: Option<String>,
+}
+
+impl CommandContext {
+    pub fn cluster(&self) -> pgcrm::Result<Box<dyn Cluster>> {
+        cluster::open(self.global.cib_file.as_deref(), self.cib_file_env.as_deref())
+    }
+}
+
+/// Why a command failed: a library error, or a failure already reported with its own code.
+#[derive(Debug)]
+pub enum CommandError {
+    Lib(pgcrm::Error),
+    /// The command printed what went wrong; exit with this code.
+    Exit(i32),
+}
+
+impl From<pgcrm::Error> for CommandError {
+    fn from(e: pgcrm::Error) -> Self {
+        CommandError::Lib(e)
+    }
+}
+
+pub type CommandResult = Result<(), CommandError>;
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let ctx = CommandContext {
+        global: cli.global,
+        cib_file_env: std::env::var("CIB_file").ok(),
+    };
+    let result = match cli.command {
+        Command::Status(args) => status::run(&ctx, &args),
+        Command::Completions(args) => completions::run(&args),
+        Command::GenerateAssets(args) => assets::run(&args),
+    };
+    match result {
+        Ok(()) => exit::OK,
+        Err(CommandError::Exit(code)) => code,
+        Err(CommandError::Lib(e)) => {
+            eprintln!("pgcrm: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Writes to stdout, treating a closed pipe (`pgcrm status | head`) as success.
+pub fn print_out(text: &str) -> CommandResult {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            eprintln!("pgcrm: cannot write output: {e}");
+            Err(CommandError::Exit(exit::ERROR))
+        }
+    }
+}

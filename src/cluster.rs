@@ -1,0 +1,65 @@
+//! Where the CIB comes from: the one `Cluster` interface every command uses, and its backends.
+//!
+//! Today the backend is a saved CIB file (`--cib-file`, or Pacemaker's own `CIB_file`
+//! variable); the live daemon backend slots in behind the same trait. Nothing here prints.
+
+use crate::cib::Cib;
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// A source of cluster state and the target of cluster changes.
+pub trait Cluster {
+    /// A name for messages: the file path, or "live cluster".
+    fn origin(&self) -> String;
+    /// Reads the whole CIB.
+    fn query_cib(&self) -> Result<Cib>;
+}
+
+/// A CIB saved in a file, read (and later written) the way Pacemaker's tools treat `CIB_file`.
+#[derive(Debug, Clone)]
+pub struct CibFile {
+    path: PathBuf,
+}
+
+impl CibFile {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        CibFile { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn read(&self) -> Result<String> {
+        std::fs::read_to_string(&self.path).map_err(|e| {
+            let path = self.path.clone();
+            match e.kind() {
+                std::io::ErrorKind::NotFound => Error::CibFileMissing { path },
+                std::io::ErrorKind::PermissionDenied => Error::CibFilePermission { path },
+                _ => Error::CibFileIo { path, source: e },
+            }
+        })
+    }
+}
+
+impl Cluster for CibFile {
+    fn origin(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn query_cib(&self) -> Result<Cib> {
+        let text = self.read()?;
+        Cib::parse(&text).map_err(|e| e.in_document(self.origin()))
+    }
+}
+
+/// Chooses the backend as Pacemaker's tools do: an explicit file first, then `CIB_file`.
+/// `cib_file_env` is the value of `CIB_file`, passed in so the library never reads the
+/// process environment behind the caller's back.
+pub fn open(cib_file: Option<&Path>, cib_file_env: Option<&str>) -> Result<Box<dyn Cluster>> {
+    match (cib_file, cib_file_env.filter(|v| !v.is_empty())) {
+        (Some(path), _) => Ok(Box::new(CibFile::new(path))),
+        (None, Some(path)) => Ok(Box::new(CibFile::new(path))),
+        (None, None) => Err(Error::NoLiveBackend),
+    }
+}

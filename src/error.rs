@@ -1,0 +1,74 @@
+//! The one error type of the library. Each variant knows the exit code the CLI returns for it,
+//! taken from Pacemaker's table (`crm_error -l -X`), so scripts see the codes operators know.
+
+use std::path::PathBuf;
+
+/// Pacemaker's exit codes that pgcrm uses (`crm_error -l -X`).
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const ERROR: i32 = 1;
+    pub const INSUFFICIENT_PRIV: i32 = 4;
+    pub const USAGE: i32 = 64;
+    pub const DATAERR: i32 = 65;
+    pub const NOINPUT: i32 = 66;
+    pub const PROTOCOL: i32 = 76;
+    pub const NOPERM: i32 = 77;
+    pub const CONFIG: i32 = 78;
+    pub const DISCONNECT: i32 = 102;
+    pub const NOSUCH: i32 = 105;
+    pub const TIMEOUT: i32 = 124;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: no such file (check the path given to --cib-file or CIB_file)")]
+    CibFileMissing { path: PathBuf },
+    #[error("{path}: permission denied (run as root or a member of the haclient group)")]
+    CibFilePermission { path: PathBuf },
+    #[error("{path}: cannot read: {source}")]
+    CibFileIo {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("not XML: {0}")]
+    Xml(crate::cib::xml::XmlError),
+    #[error("not a usable CIB: {0}")]
+    Cib(#[from] crate::cib::CibError),
+    /// Adds the name of the document to an error about its content.
+    #[error("{origin}: {inner}")]
+    In { origin: String, inner: Box<Error> },
+    #[error("no live cluster connection yet: pass --cib-file FILE or set CIB_file (the daemon client is not built into this version)")]
+    NoLiveBackend,
+    #[error("{kind} '{name}' not found{hint}")]
+    NoSuch {
+        kind: &'static str,
+        name: String,
+        /// ", did you mean 'x'?" or a list of known names; empty when there is none.
+        hint: String,
+    },
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::CibFileMissing { .. } => exit::NOINPUT,
+            Error::CibFilePermission { .. } => exit::NOPERM,
+            Error::CibFileIo { .. } => exit::ERROR,
+            Error::Xml(_) => exit::DATAERR,
+            Error::Cib(_) => exit::CONFIG,
+            Error::In { inner, .. } => inner.exit_code(),
+            Error::NoLiveBackend => exit::DISCONNECT,
+            Error::NoSuch { .. } => exit::NOSUCH,
+        }
+    }
+
+    /// Wraps an error about a document's content with the document's name.
+    pub fn in_document(self, origin: impl Into<String>) -> Error {
+        Error::In {
+            origin: origin.into(),
+            inner: Box::new(self),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
