@@ -74,21 +74,25 @@ impl NvSets {
                 has_rule: set.child("rule").is_some(),
                 pairs: set
                     .children_named("nvpair")
-                    .filter_map(|p| Some((p.attr("name")?.to_string(), p.attr("value")?.to_string())))
+                    .filter_map(|p| {
+                        Some((p.attr("name")?.to_string(), p.attr("value")?.to_string()))
+                    })
                     .collect(),
             })
             .collect();
         // Higher-scored sets win; equal scores keep document order (a stable sort).
-        sets.sort_by(|a, b| b.score.cmp(&a.score));
+        sets.sort_by_key(|s| std::cmp::Reverse(s.score));
         NvSets { sets }
     }
 
     /// The effective value of `name`: the first unconditional set that defines it.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.sets
-            .iter()
-            .filter(|s| !s.has_rule)
-            .find_map(|s| s.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()))
+        self.sets.iter().filter(|s| !s.has_rule).find_map(|s| {
+            s.pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        })
     }
 
     /// Every effective pair, each name once, sorted by name.
@@ -166,6 +170,8 @@ pub struct Bundle {
     pub container_kind: String,
     pub image: Option<String>,
     pub replicas: u32,
+    /// `network ip-range-start`: replica N gets this address plus N.
+    pub ip_range_start: Option<String>,
     pub primitive: Option<Primitive>,
 }
 
@@ -412,7 +418,9 @@ impl Cib {
         if tree.name != "cib" {
             return Err(CibError::NotACib(tree.name.clone()));
         }
-        let config = tree.child("configuration").ok_or(CibError::NoConfiguration)?;
+        let config = tree
+            .child("configuration")
+            .ok_or(CibError::NoConfiguration)?;
         let section = |name: &str| config.child(name);
         let crm_config = section("crm_config")
             .map(|c| NvSets::from_children(c, "cluster_property_set"))
@@ -442,7 +450,11 @@ impl Cib {
             .unwrap_or_default();
         let status = tree
             .child("status")
-            .map(|s| s.children_named("node_state").map(parse_node_state).collect())
+            .map(|s| {
+                s.children_named("node_state")
+                    .map(parse_node_state)
+                    .collect()
+            })
             .unwrap_or_default();
         let num = |name: &str| tree.attr(name).and_then(|v| v.parse().ok()).unwrap_or(0);
         let owned = |name: &str| tree.attr(name).map(str::to_string);
@@ -536,7 +548,9 @@ impl Cib {
         for c in &self.constraints {
             let (kind, id, refs, sets): (_, _, Vec<&Option<String>>, _) = match c {
                 Constraint::Location(l) => ("location", &l.id, vec![&l.rsc], &l.sets),
-                Constraint::Colocation(c) => ("colocation", &c.id, vec![&c.rsc, &c.with_rsc], &c.sets),
+                Constraint::Colocation(c) => {
+                    ("colocation", &c.id, vec![&c.rsc, &c.with_rsc], &c.sets)
+                }
                 Constraint::Order(o) => ("order", &o.id, vec![&o.first, &o.then], &o.sets),
                 Constraint::Ticket(t) => ("rsc_ticket", &t.id, vec![&t.rsc], &t.sets),
             };
@@ -572,7 +586,10 @@ pub fn parse_score(s: &str) -> i64 {
     match s.trim() {
         "INFINITY" | "+INFINITY" | "inf" | "+inf" => INF,
         "-INFINITY" | "-inf" => -INF,
-        other => other.parse::<i64>().map(|v| v.clamp(-INF, INF)).unwrap_or(0),
+        other => other
+            .parse::<i64>()
+            .map(|v| v.clamp(-INF, INF))
+            .unwrap_or(0),
     }
 }
 
@@ -669,9 +686,8 @@ fn parse_resource(e: &Element, templates: &[&Element]) -> Option<Resource> {
                     .and_then(|r| r.attr("replicas").or(r.attr("masters")))
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(1),
-                primitive: e
-                    .child("primitive")
-                    .map(|p| parse_primitive(p, templates)),
+                ip_range_start: e.child("network").and_then(|n| opt(n, "ip-range-start")),
+                primitive: e.child("primitive").map(|p| parse_primitive(p, templates)),
             })
         }
         _ => return None,
@@ -695,8 +711,11 @@ fn parse_primitive(e: &Element, templates: &[&Element]) -> Primitive {
     let mut params = NvSets::from_children(e, "instance_attributes");
     let mut meta = NvSets::from_children(e, "meta_attributes");
     if let Some(b) = base {
-        params.sets.extend(NvSets::from_children(b, "instance_attributes").sets);
-        meta.sets.extend(NvSets::from_children(b, "meta_attributes").sets);
+        params
+            .sets
+            .extend(NvSets::from_children(b, "instance_attributes").sets);
+        meta.sets
+            .extend(NvSets::from_children(b, "meta_attributes").sets);
     }
     Primitive {
         id: e.id().to_string(),
@@ -817,7 +836,11 @@ fn parse_constraint(e: &Element) -> Option<Constraint> {
 fn parse_node_state(e: &Element) -> NodeState {
     let lrm_resources = e
         .path(&["lrm", "lrm_resources"])
-        .map(|l| l.children_named("lrm_resource").map(parse_lrm_resource).collect())
+        .map(|l| {
+            l.children_named("lrm_resource")
+                .map(parse_lrm_resource)
+                .collect()
+        })
         .unwrap_or_default();
     NodeState {
         id: e.id().to_string(),
@@ -842,7 +865,10 @@ fn parse_lrm_resource(e: &Element) -> LrmResource {
         provider: opt(e, "provider"),
         agent_type: e.attr("type").unwrap_or("").to_string(),
         container: opt(e, "container"),
-        ops: e.children_named("lrm_rsc_op").map(parse_lrm_rsc_op).collect(),
+        ops: e
+            .children_named("lrm_rsc_op")
+            .map(parse_lrm_rsc_op)
+            .collect(),
     }
 }
 
@@ -900,6 +926,9 @@ mod tests {
     #[test]
     fn not_a_cib() {
         let tree = Element::parse("<foo/>").unwrap();
-        assert_eq!(Cib::from_tree(tree).unwrap_err(), CibError::NotACib("foo".into()));
+        assert_eq!(
+            Cib::from_tree(tree).unwrap_err(),
+            CibError::NotACib("foo".into())
+        );
     }
 }

@@ -263,7 +263,14 @@ mod tests {
 
     #[test]
     fn rejects_broken_documents() {
-        for bad in ["", "<a>", "<a></b>", "<a/><b/>", "not xml", "<a x='1' x='2'/>"] {
+        for bad in [
+            "",
+            "<a>",
+            "<a></b>",
+            "<a/><b/>",
+            "not xml",
+            "<a x='1' x='2'/>",
+        ] {
             assert!(Element::parse(bad).is_err(), "{bad:?} should fail");
         }
     }

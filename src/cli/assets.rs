@@ -23,7 +23,10 @@ pub const SHELLS: &[(Shell, &str)] = &[
 
 pub fn run(args: &Args) -> CommandResult {
     write_assets(&args.dir).map_err(|e| {
-        eprintln!("pgcrm: cannot write assets under {}: {e}", args.dir.display());
+        eprintln!(
+            "pgcrm: cannot write assets under {}: {e}",
+            args.dir.display()
+        );
         CommandError::Exit(exit::ERROR)
     })
 }
@@ -43,7 +46,10 @@ fn write_assets(dir: &Path) -> std::io::Result<()> {
 
 /// One page per command and subcommand: pgcrm.1, pgcrm-status.1...
 fn write_man(cmd: &clap::Command, name: &str, dir: &Path) -> std::io::Result<()> {
-    let cmd = cmd.clone().name(name.to_string()).bin_name(name.replace('-', " "));
+    let cmd = cmd
+        .clone()
+        .name(name.to_string())
+        .bin_name(name.replace('-', " "));
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut buf)?;
     std::fs::write(dir.join(format!("{name}.1")), buf)?;

@@ -76,7 +76,10 @@ pub struct CommandContext {
 
 impl CommandContext {
     pub fn cluster(&self) -> pgcrm::Result<Box<dyn Cluster>> {
-        cluster::open(self.global.cib_file.as_deref(), self.cib_file_env.as_deref())
+        cluster::open(
+            self.global.cib_file.as_deref(),
+            self.cib_file_env.as_deref(),
+        )
     }
 }
 
@@ -100,7 +103,11 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return code;
         }

@@ -78,7 +78,12 @@ fn pg_summary(cib: &Cib, cluster: &ClusterState) -> Option<PgSummary> {
         r.primitives()
             .into_iter()
             .find(|p| PG_AGENTS.contains(&p.agent_type.as_str()))
-            .map(|p| (matches!(r, crate::cib::Resource::Clone(_)).then(|| r.id().to_string()), p))
+            .map(|p| {
+                (
+                    matches!(r, crate::cib::Resource::Clone(_)).then(|| r.id().to_string()),
+                    p,
+                )
+            })
     })?;
     let instances: Vec<&ResourceStatus> = cluster
         .primitives()
@@ -90,7 +95,8 @@ fn pg_summary(cib: &Cib, cluster: &ClusterState) -> Option<PgSummary> {
         .nodes
         .iter()
         .map(|n| {
-            let on_node = |r: &ResourceStatus| r.nodes.as_ref().is_some_and(|ns| ns.contains(&n.name));
+            let on_node =
+                |r: &ResourceStatus| r.nodes.as_ref().is_some_and(|ns| ns.contains(&n.name));
             let role = instances
                 .iter()
                 .filter(|r| on_node(r))
@@ -109,9 +115,10 @@ fn pg_summary(cib: &Cib, cluster: &ClusterState) -> Option<PgSummary> {
                     .into_iter()
                     .filter(|r| on_node(r))
                     .filter_map(|r| {
-                        vips.iter()
-                            .find(|(id, _)| *id == r.id)
-                            .map(|(id, ip)| Vip { resource: id.to_string(), ip: ip.to_string() })
+                        vips.iter().find(|(id, _)| *id == r.id).map(|(id, ip)| Vip {
+                            resource: id.to_string(),
+                            ip: ip.to_string(),
+                        })
                     })
                     .collect(),
                 fail_count: cluster

@@ -16,20 +16,20 @@ pub struct Sections {
 }
 
 pub fn render(state: &ClusterState, sections: Sections, now: DateTime<Local>) -> String {
-    let mut out = String::new();
-    summary(&mut out, state, now);
-    out.push('\n');
-    node_list(&mut out, state);
-    out.push('\n');
-    resources(&mut out, state, sections.inactive);
+    // Sections are separated by one blank line; an empty optional section is left out.
+    let mut blocks = vec![String::new(), String::new(), String::new()];
+    summary(&mut blocks[0], state, now);
+    node_list(&mut blocks[1], state);
+    resources(&mut blocks[2], state, sections.inactive);
     if sections.node_attributes {
-        node_attributes(&mut out, state);
+        blocks.push(node_attributes(state));
     }
     if sections.fail_counts {
-        migration_summary(&mut out, state);
+        blocks.push(migration_summary(state));
     }
-    failed_actions(&mut out, &state.failures);
-    out
+    blocks.push(failed_actions(&state.failures));
+    blocks.retain(|b| !b.is_empty());
+    blocks.join("\n")
 }
 
 /// Formats seconds since the epoch as ctime(3) does, in local time.
@@ -51,7 +51,11 @@ fn plural(n: usize) -> &'static str {
 fn summary(out: &mut String, state: &ClusterState, now: DateTime<Local>) {
     let s = &state.summary;
     out.push_str("Cluster Summary:\n");
-    let _ = writeln!(out, "  * Stack: {}", s.stack.as_deref().unwrap_or("unknown"));
+    let _ = writeln!(
+        out,
+        "  * Stack: {}",
+        s.stack.as_deref().unwrap_or("unknown")
+    );
     match &s.dc {
         Some(dc) => {
             let _ = writeln!(
@@ -64,9 +68,16 @@ fn summary(out: &mut String, state: &ClusterState, now: DateTime<Local>) {
         }
         None => out.push_str("  * Current DC: NONE\n"),
     }
-    let _ = writeln!(out, "  * Last updated: {}", now.format("%a %b %e %H:%M:%S %Y"));
-    if let Some(change) = &s.last_change {
-        let mut line = format!("  * Last change:  {change}");
+    let _ = writeln!(
+        out,
+        "  * Last updated: {}",
+        now.format("%a %b %e %H:%M:%S %Y")
+    );
+    {
+        let mut line = format!(
+            "  * Last change:  {}",
+            s.last_change.as_deref().unwrap_or("")
+        );
         if let Some(user) = s.last_change_user.as_deref().filter(|u| !u.is_empty()) {
             let _ = write!(line, " by {user}");
         }
@@ -79,7 +90,12 @@ fn summary(out: &mut String, state: &ClusterState, now: DateTime<Local>) {
         out.push_str(&line);
         out.push('\n');
     }
-    let _ = writeln!(out, "  * {} node{} configured", s.nodes_configured, plural(s.nodes_configured));
+    let _ = writeln!(
+        out,
+        "  * {} node{} configured",
+        s.nodes_configured,
+        plural(s.nodes_configured)
+    );
     let n = s.resource_instances_configured;
     let _ = write!(out, "  * {} resource instance{} configured", n, plural(n));
     match (s.resources_disabled, s.resources_blocked) {
@@ -91,7 +107,10 @@ fn summary(out: &mut String, state: &ClusterState, now: DateTime<Local>) {
             let _ = write!(out, " ({b} BLOCKED from further action due to failure)");
         }
         (d, b) => {
-            let _ = write!(out, " ({d} DISABLED, {b} BLOCKED from further action due to failure)");
+            let _ = write!(
+                out,
+                " ({d} DISABLED, {b} BLOCKED from further action due to failure)"
+            );
         }
     }
     out.push('\n');
@@ -149,13 +168,12 @@ fn sorted_nodes(state: &ClusterState) -> Vec<&NodeStatus> {
 
 fn node_list(out: &mut String, state: &ClusterState) {
     out.push_str("Node List:\n");
-    let mut lists: [(&str, Vec<&str>); 6] = [
+    let mut lists: [(&str, Vec<&str>); 5] = [
         ("Online", vec![]),
         ("OFFLINE", vec![]),
         ("RemoteOnline", vec![]),
         ("RemoteOFFLINE", vec![]),
         ("GuestOnline", vec![]),
-        ("GuestOFFLINE", vec![]),
     ];
     for n in sorted_nodes(state) {
         let mode = node_mode(n);
@@ -166,6 +184,8 @@ fn node_list(out: &mut String, state: &ClusterState) {
         };
         match mode {
             "online" => lists[base].1.push(&n.name),
+            // Guests come and go with their containers; crm_mon does not list them offline.
+            "OFFLINE" if n.kind == NodeKind::Guest => {}
             "OFFLINE" => lists[base + 1].1.push(&n.name),
             _ => {
                 let word = match n.kind {
@@ -203,7 +223,6 @@ fn resources(out: &mut String, state: &ClusterState, inactive: bool) {
     } else {
         out.push_str(&body);
     }
-    out.push('\n');
 }
 
 fn indent(depth: usize) -> String {
@@ -217,33 +236,126 @@ fn is_active(r: &ResourceStatus) -> bool {
     }
 }
 
-fn resource(out: &mut String, state: &ClusterState, r: &ResourceStatus, depth: usize, inactive: bool) {
+fn resource(
+    out: &mut String,
+    state: &ClusterState,
+    r: &ResourceStatus,
+    depth: usize,
+    inactive: bool,
+) {
+    resource_in(out, state, r, depth, inactive, false)
+}
+
+fn resource_in(
+    out: &mut String,
+    state: &ClusterState,
+    r: &ResourceStatus,
+    depth: usize,
+    inactive: bool,
+    unique: bool,
+) {
     if !inactive && !is_active(r) {
         return;
     }
     match r.kind {
         ResourceKind::Primitive => {
-            let _ = writeln!(out, "{}* {}", indent(depth), primitive_line(r, &display_id(r), true));
+            let _ = writeln!(
+                out,
+                "{}* {}",
+                indent(depth),
+                primitive_line(r, &display_id(r, unique), true)
+            );
         }
         ResourceKind::Group => {
-            let _ = writeln!(out, "{}* Resource Group: {}{}:", indent(depth), r.id, flags(container_flags(r, false)));
+            let _ = writeln!(
+                out,
+                "{}* Resource Group: {}{}:",
+                indent(depth),
+                display_id(r, unique),
+                flags(container_flags(r, false))
+            );
             for c in &r.children {
-                resource(out, state, c, depth + 1, inactive);
+                resource_in(out, state, c, depth + 1, inactive, unique);
             }
         }
         ResourceKind::Clone => clone(out, state, r, depth, inactive),
         ResourceKind::Bundle => {
-            let _ = writeln!(out, "{}* Container bundle: {}{}:", indent(depth), r.id, flags(container_flags(r, false)));
+            let set = if r.children.len() > 1 { " set" } else { "" };
+            let image = r
+                .image
+                .as_deref()
+                .map(|i| format!(" [{i}]"))
+                .unwrap_or_default();
+            let mut words = Vec::new();
+            if r.unique == Some(true) {
+                words.push("unique".to_string());
+            }
+            if !r.managed {
+                words.push("unmanaged".to_string());
+            }
+            let _ = writeln!(
+                out,
+                "{}* Container bundle{set}: {}{image}{}:",
+                indent(depth),
+                r.id,
+                flags(words)
+            );
             for c in &r.children {
                 resource(out, state, c, depth + 1, inactive);
             }
         }
+        ResourceKind::Replica => {
+            let _ = writeln!(out, "{}* {}", indent(depth), replica_line(r));
+        }
     }
 }
 
-/// Anonymous clone instances are printed under their configured id, as crm_mon does.
-fn display_id(r: &ResourceStatus) -> String {
-    r.base_id.clone().unwrap_or_else(|| r.id.clone())
+/// A bundle replica on one line: `name (ip)\t(agent):\t state host`, where the state is the
+/// containerised resource's and the host is where the container runs.
+fn replica_line(r: &ResourceStatus) -> String {
+    let is_container = |c: &&ResourceStatus| {
+        c.agent.as_deref().is_some_and(|a| {
+            matches!(
+                a,
+                "ocf:heartbeat:docker" | "ocf:heartbeat:podman" | "ocf:heartbeat:rkt"
+            )
+        })
+    };
+    let ip_prefix = format!(
+        "{}-ip-",
+        r.id.rsplit_once('-').map_or(r.id.as_str(), |(b, _)| b)
+    );
+    let ip = r
+        .children
+        .iter()
+        .find_map(|c| c.id.strip_prefix(ip_prefix.as_str()));
+    let container = r.children.iter().find(is_container);
+    let inner = r.children.iter().find(|c| {
+        !is_container(c)
+            && !c.id.starts_with(ip_prefix.as_str())
+            && c.agent.as_deref() != Some("ocf:pacemaker:remote")
+    });
+    let name = match ip {
+        Some(ip) => format!("{} ({ip})", r.id),
+        None => r.id.clone(),
+    };
+    let Some(shown) = inner.or(container) else {
+        return name;
+    };
+    let mut shown = shown.clone();
+    if let Some(c) = container {
+        shown.nodes = c.nodes.clone();
+    }
+    primitive_line(&shown, &name, true)
+}
+
+/// Anonymous clone instances are printed under their configured id, as crm_mon does;
+/// instances of unique clones keep their number.
+fn display_id(r: &ResourceStatus, unique: bool) -> String {
+    match &r.base_id {
+        Some(base) if !unique => base.clone(),
+        _ => r.id.clone(),
+    }
 }
 
 fn flags(words: Vec<String>) -> String {
@@ -319,8 +431,13 @@ fn primitive_line(r: &ResourceStatus, id: &str, with_nodes: bool) -> String {
     }
     if r.disabled {
         words.push("disabled".to_string());
-    } else if r.target_role.as_deref() == Some("Unpromoted") || r.target_role.as_deref() == Some("Slave") {
-        words.push(format!("target-role:{}", r.target_role.as_deref().unwrap_or("")));
+    } else if r.target_role.as_deref() == Some("Unpromoted")
+        || r.target_role.as_deref() == Some("Slave")
+    {
+        words.push(format!(
+            "target-role:{}",
+            r.target_role.as_deref().unwrap_or("")
+        ));
     }
     if r.blocked == Some(true) {
         words.push("blocked".to_string());
@@ -341,7 +458,7 @@ fn clone(out: &mut String, state: &ClusterState, r: &ResourceStatus, depth: usiz
     let child_id = r
         .children
         .first()
-        .map(display_id)
+        .map(|c| display_id(c, false))
         .unwrap_or_default();
     let _ = writeln!(
         out,
@@ -361,7 +478,8 @@ fn clone(out: &mut String, state: &ClusterState, r: &ResourceStatus, depth: usiz
             ResourceKind::Primitive => vec![inst],
             _ => inst.children.iter().collect(),
         };
-        let active: Vec<&&ResourceStatus> = prims.iter().filter(|p| p.active == Some(true)).collect();
+        let active: Vec<&&ResourceStatus> =
+            prims.iter().filter(|p| p.active == Some(true)).collect();
         if active.is_empty() {
             continue;
         }
@@ -371,27 +489,47 @@ fn clone(out: &mut String, state: &ClusterState, r: &ResourceStatus, depth: usiz
             .map(String::as_str)
             .collect();
         running_on.extend(nodes.iter().copied());
-        let troubled = prims
-            .iter()
-            .any(|p| p.failed == Some(true) || p.orphaned == Some(true) || !p.managed || p.pending.is_some());
+        let troubled = prims.iter().any(|p| {
+            p.failed == Some(true) || p.orphaned == Some(true) || !p.managed || p.pending.is_some()
+        });
         let whole = active.len() == prims.len();
         let single_node = nodes.iter().all(|n| *n == nodes[0]);
         let node_unclean = state.node(nodes[0]).is_some_and(|n| n.unclean && !n.online);
         if troubled || !whole || !single_node || node_unclean || r.unique == Some(true) {
-            resource(out, state, inst, depth + 1, inactive);
+            resource_in(
+                out,
+                state,
+                inst,
+                depth + 1,
+                inactive,
+                r.unique == Some(true),
+            );
             continue;
         }
-        let role = prims.iter().map(|p| shown_role(p)).max().unwrap_or(Role::Stopped);
+        let role = prims
+            .iter()
+            .map(|p| shown_role(p))
+            .max()
+            .unwrap_or(Role::Stopped);
         match role {
             Role::Promoted => promoted.push(nodes[0]),
             Role::Unpromoted if promotable => unpromoted.push(nodes[0]),
             _ => started.push(nodes[0]),
         }
     }
-    for (label, mut list) in [("Promoted", promoted), ("Unpromoted", unpromoted), ("Started", started)] {
+    for (label, mut list) in [
+        ("Promoted", promoted),
+        ("Unpromoted", unpromoted),
+        ("Started", started),
+    ] {
         if !list.is_empty() {
             list.sort();
-            let _ = writeln!(out, "{}* {label}: [ {} ]", indent(depth + 1), list.join(" "));
+            let _ = writeln!(
+                out,
+                "{}* {label}: [ {} ]",
+                indent(depth + 1),
+                list.join(" ")
+            );
         }
     }
     if inactive {
@@ -399,7 +537,7 @@ fn clone(out: &mut String, state: &ClusterState, r: &ResourceStatus, depth: usiz
         let clone_max = r.children.len();
         if r.unique == Some(true) {
             for inst in r.children.iter().filter(|c| !is_active(c)) {
-                resource(out, state, inst, depth + 1, inactive);
+                resource_in(out, state, inst, depth + 1, inactive, true);
             }
         } else if active_count < clone_max {
             let mut stopped: Vec<&str> = state
@@ -410,15 +548,24 @@ fn clone(out: &mut String, state: &ClusterState, r: &ResourceStatus, depth: usiz
                 .collect();
             stopped.sort();
             if !stopped.is_empty() {
-                let label = if r.disabled { "Stopped (disabled)" } else { "Stopped" };
-                let _ = writeln!(out, "{}* {label}: [ {} ]", indent(depth + 1), stopped.join(" "));
+                let label = if r.disabled {
+                    "Stopped (disabled)"
+                } else {
+                    "Stopped"
+                };
+                let _ = writeln!(
+                    out,
+                    "{}* {label}: [ {} ]",
+                    indent(depth + 1),
+                    stopped.join(" ")
+                );
             }
         }
     }
 }
 
-fn node_attributes(out: &mut String, state: &ClusterState) {
-    out.push_str("Node Attributes:\n");
+fn node_attributes(state: &ClusterState) -> String {
+    let mut out = String::new();
     for n in sorted_nodes(state) {
         if !n.online || n.attributes.is_empty() {
             continue;
@@ -428,11 +575,20 @@ fn node_attributes(out: &mut String, state: &ClusterState) {
             let _ = writeln!(out, "    * {name:<32}\t: {value:<10}");
         }
     }
-    out.push('\n');
+    with_header("Node Attributes:\n", out)
 }
 
-fn migration_summary(out: &mut String, state: &ClusterState) {
-    out.push_str("Migration Summary:\n");
+/// A section's header and body, or nothing when the body is empty.
+fn with_header(header: &str, body: String) -> String {
+    if body.is_empty() {
+        body
+    } else {
+        format!("{header}{body}")
+    }
+}
+
+fn migration_summary(state: &ClusterState) -> String {
+    let mut out = String::new();
     let mut nodes: Vec<&str> = state.fail_counts.iter().map(|f| f.node.as_str()).collect();
     nodes.sort();
     nodes.dedup();
@@ -450,7 +606,8 @@ fn migration_summary(out: &mut String, state: &ClusterState) {
             out.push('\n');
         }
     }
-    out.push('\n');
+    // crm_mon prints this header even when no resource has failed.
+    format!("Migration Summary:\n{out}")
 }
 
 /// Pacemaker's readable interval: 10000 → "10s", 90000 → "1m30s", 500 → "500ms".
@@ -486,7 +643,11 @@ fn failure_line(f: &Failure) -> String {
     if f.interval_ms != 0 {
         let _ = write!(line, "{}-interval ", readable_interval(f.interval_ms));
     }
-    let task = if f.operation == "monitor" && f.interval_ms == 0 { "probe" } else { f.operation.as_str() };
+    let task = if f.operation == "monitor" && f.interval_ms == 0 {
+        "probe"
+    } else {
+        f.operation.as_str()
+    };
     let _ = write!(line, "{task} on {}", f.node);
     if f.status == "complete" {
         let _ = write!(line, " returned '{}'", f.rc_text);
@@ -509,14 +670,12 @@ fn failure_line(f: &Failure) -> String {
     line
 }
 
-fn failed_actions(out: &mut String, failures: &[Failure]) {
-    if failures.is_empty() {
-        return;
-    }
-    out.push_str("Failed Resource Actions:\n");
+fn failed_actions(failures: &[Failure]) -> String {
+    let mut out = String::new();
     for f in failures {
         let _ = writeln!(out, "  * {}", failure_line(f));
     }
+    with_header("Failed Resource Actions:\n", out)
 }
 
 #[cfg(test)]

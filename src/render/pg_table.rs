@@ -34,7 +34,9 @@ pub fn render(pg: &PgSummary) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             },
-            row.fail_count.map(|c| c.to_string()).unwrap_or_else(|| "0".into()),
+            row.fail_count
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "0".into()),
         ]);
     }
     format!("PostgreSQL ({}, {}):\n{table}\n", pg.resource, pg.agent)

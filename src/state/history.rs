@@ -56,10 +56,10 @@ impl OnFail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Replay {
     pub role: Role,
-    /// A failure that still needs recovery.
-    pub failed: bool,
-    /// The failed action's policy made the resource unmanaged on this node.
-    pub blocked: bool,
+    /// The policy of the failures that still count (`Ignore` when there are none).
+    pub on_fail: OnFail,
+    /// A migrate_to to this node that no stop on the source has closed yet.
+    pub migrated_to: Option<String>,
     /// A failure happened but on-fail=ignore pretended it succeeded.
     pub failure_ignored: bool,
     /// The task of an operation still in flight ("start", "promote"...).
@@ -69,8 +69,13 @@ pub struct Replay {
 }
 
 /// Replays `ops` (in any order). `on_fail_for` gives the configured policy for an operation
-/// that failed (task, interval in ms).
-pub fn replay(ops: &[LrmRscOp], mut on_fail_for: impl FnMut(&str, u64) -> OnFail) -> Replay {
+/// that failed (task, interval in ms). An unmanaged resource found not running is simply
+/// stopped, not failed (`managed`).
+pub fn replay(
+    ops: &[LrmRscOp],
+    managed: bool,
+    mut on_fail_for: impl FnMut(&str, u64) -> OnFail,
+) -> Replay {
     let mut order: Vec<usize> = (0..ops.len()).collect();
     // Pending operations (call-id -1) are the newest; otherwise call-id order.
     order.sort_by_key(|&i| {
@@ -79,8 +84,8 @@ pub fn replay(ops: &[LrmRscOp], mut on_fail_for: impl FnMut(&str, u64) -> OnFail
     });
     let mut out = Replay {
         role: Role::Unknown,
-        failed: false,
-        blocked: false,
+        on_fail: OnFail::Ignore,
+        migrated_to: None,
         failure_ignored: false,
         pending_task: None,
         failed_ops: Vec::new(),
@@ -110,6 +115,7 @@ pub fn replay(ops: &[LrmRscOp], mut on_fail_for: impl FnMut(&str, u64) -> OnFail
                 rc::OK if is_probe => success = true,
                 rc::NOT_RUNNING if is_probe => success = true,
                 rc::RUNNING_PROMOTED if is_probe => success = true,
+                rc::NOT_RUNNING if !managed => success = true,
                 _ => {}
             }
         }
@@ -125,6 +131,7 @@ pub fn replay(ops: &[LrmRscOp], mut on_fail_for: impl FnMut(&str, u64) -> OnFail
                 }
                 "stop" => {
                     out.role = Role::Stopped;
+                    out.migrated_to = None;
                     clear = true;
                 }
                 "promote" => {
@@ -137,13 +144,16 @@ pub fn replay(ops: &[LrmRscOp], mut on_fail_for: impl FnMut(&str, u64) -> OnFail
                 }
                 "migrate_to" => {
                     // The resource left for the target; a later stop records it gone.
+                    out.migrated_to = op.migrate_target.clone();
                     if out.role < Role::Started {
                         out.role = Role::Started;
                     }
                 }
                 "monitor" => {
                     match op.rc_code {
-                        rc::NOT_RUNNING => {
+                        rc::NOT_RUNNING
+                            if is_probe || op.target_rc == rc::NOT_RUNNING || !managed =>
+                        {
                             out.role = Role::Stopped;
                             clear = true;
                         }
@@ -209,33 +219,50 @@ pub fn replay(ops: &[LrmRscOp], mut on_fail_for: impl FnMut(&str, u64) -> OnFail
     if out.role == Role::Unknown {
         out.role = Role::Stopped;
     }
-    if out.role != Role::Stopped {
-        match on_fail {
-            OnFail::Demote | OnFail::Recover | OnFail::Fence => out.failed = true,
-            OnFail::Block => {
-                out.failed = true;
-                out.blocked = true;
-            }
-            _ => {}
-        }
-    }
+    out.on_fail = on_fail;
     out
 }
 
+impl Replay {
+    /// A failure that still needs recovery (what crm_mon prints as FAILED).
+    pub fn failed(&self) -> bool {
+        self.role != Role::Stopped
+            && matches!(
+                self.on_fail,
+                OnFail::Demote | OnFail::Recover | OnFail::Fence | OnFail::Block
+            )
+    }
+
+    /// The failure policy left the resource blocked (unmanaged) on this node.
+    pub fn blocked(&self) -> bool {
+        self.role != Role::Stopped && self.on_fail == OnFail::Block
+    }
+}
+
 /// Whether a recorded operation is a failure in the sense of crm_mon's "Failed Resource
-/// Actions" (used to list failures from `_last_failure_` entries too).
-pub fn is_failure(op: &LrmRscOp) -> bool {
+/// Actions" (used to list failures from `_last_failure_` entries too). Probes that found
+/// the agent not installed or not configured are not: Pacemaker masks them.
+pub fn is_failure(op: &LrmRscOp, managed: bool) -> bool {
     if op.op_status == exec::PENDING || op.op_status == exec::CANCELLED {
         return false;
     }
     if op.op_status != exec::DONE {
-        return !(op.op_status == exec::NOT_SUPPORTED && op.interval_ms > 0);
+        let masked_probe = op.operation == "monitor" && op.interval_ms == 0 && op.op_status == 7;
+        return !(masked_probe || (op.op_status == exec::NOT_SUPPORTED && op.interval_ms > 0));
     }
     if op.rc_code == op.target_rc {
         return false;
     }
     let is_probe = op.operation == "monitor" && op.interval_ms == 0;
-    !(is_probe && matches!(op.rc_code, rc::OK | rc::NOT_RUNNING | rc::RUNNING_PROMOTED))
+    if is_probe
+        && matches!(
+            op.rc_code,
+            rc::OK | rc::NOT_RUNNING | rc::RUNNING_PROMOTED | 5 | 6
+        )
+    {
+        return false;
+    }
+    op.rc_code != rc::NOT_RUNNING || managed
 }
 
 #[cfg(test)]
@@ -249,7 +276,7 @@ mod tests {
             operation: task.into(),
             call_id: call,
             rc_code: rc,
-            op_status: if rc == target { 0 } else { 0 },
+            op_status: 0,
             interval_ms: interval,
             target_rc: target,
             last_rc_change: None,
@@ -268,10 +295,14 @@ mod tests {
 
     #[test]
     fn started_then_promoted() {
-        let ops = [op("promote", 5, 0, 0, 0), op("start", 3, 0, 0, 0), op("monitor", 6, 8, 8, 2000)];
-        let r = replay(&ops, restart);
+        let ops = [
+            op("promote", 5, 0, 0, 0),
+            op("start", 3, 0, 0, 0),
+            op("monitor", 6, 8, 8, 2000),
+        ];
+        let r = replay(&ops, true, restart);
         assert_eq!(r.role, Role::Promoted);
-        assert!(!r.failed);
+        assert!(!r.failed());
     }
 
     #[test]
@@ -281,34 +312,34 @@ mod tests {
             op("monitor", 4, 7, 0, 7000),
             op("stop", 9, 0, 0, 0),
         ];
-        let r = replay(&ops, restart);
+        let r = replay(&ops, true, restart);
         assert_eq!(r.role, Role::Stopped);
-        assert!(!r.failed);
+        assert!(!r.failed());
         assert_eq!(r.failed_ops, vec![1]);
     }
 
     #[test]
     fn unrecovered_monitor_failure_is_failed() {
         let ops = [op("start", 3, 0, 0, 0), op("monitor", 4, 7, 0, 7000)];
-        let r = replay(&ops, restart);
+        let r = replay(&ops, true, restart);
         assert_eq!(r.role, Role::Started);
-        assert!(r.failed);
+        assert!(r.failed());
     }
 
     #[test]
     fn probe_not_running_is_not_a_failure() {
         let ops = [op("monitor", 1, 7, 7, 0)];
-        let r = replay(&ops, restart);
+        let r = replay(&ops, true, restart);
         assert_eq!(r.role, Role::Stopped);
         assert!(r.failed_ops.is_empty());
-        assert!(!is_failure(&ops[0]));
+        assert!(!is_failure(&ops[0], true));
     }
 
     #[test]
     fn failed_start_is_failed_started() {
         let ops = [op("monitor", 1, 7, 7, 0), op("start", 2, 1, 0, 0)];
-        let r = replay(&ops, restart);
+        let r = replay(&ops, true, restart);
         assert_eq!(r.role, Role::Started);
-        assert!(r.failed);
+        assert!(r.failed());
     }
 }

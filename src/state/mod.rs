@@ -5,14 +5,11 @@
 //! CLI's job. Nothing here reads files, talks to daemons or prints.
 
 pub mod history;
+mod resources;
 
-use crate::cib::{
-    is_true, parse_score, Cib, LrmResource, LrmRscOp, NodeState, NvSets, Primitive, Resource,
-    Role,
-};
-use history::{replay, OnFail, Replay};
+use crate::cib::{is_true, parse_score, Cib, LrmRscOp, NodeState, NvSets, Resource, Role};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 
 /// Pacemaker's INFINITY for scores and fail counts.
 pub const INFINITY: i64 = 1_000_000;
@@ -87,6 +84,8 @@ pub enum ResourceKind {
     Group,
     Clone,
     Bundle,
+    /// One replica of a bundle: its IP, containerised primitive, container and connection.
+    Replica,
 }
 
 /// One node of the resource tree: a configured resource, or an instance of a clone.
@@ -124,6 +123,9 @@ pub struct ResourceStatus {
     pub failure_ignored: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<String>,
+    /// A bundle's container image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     /// The configured resource this instance belongs to (`pgsql` for `pgsql:1`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base_id: Option<String>,
@@ -206,73 +208,39 @@ impl ClusterState {
     }
 }
 
-/// One primitive's replayed history on one node.
-struct Placement<'a> {
-    node: &'a str,
-    replay: Replay,
-}
-
-/// Per-primitive history, keyed by the lrm_resource id with any `:N` suffix kept.
-type HistoryIndex<'a> = HashMap<&'a str, Vec<(&'a str, &'a LrmResource)>>;
-
-struct Builder<'a> {
-    stonith_enabled: bool,
-    maintenance_mode: bool,
-    history: HistoryIndex<'a>,
-    /// Node names whose node_state says they are online, for clone stopped lists.
-    node_names: Vec<String>,
-    used_history: std::collections::HashSet<&'a str>,
-}
-
 /// Derives the cluster state from a CIB.
 pub fn derive(cib: &Cib) -> ClusterState {
     let stonith_enabled = cib.property("stonith-enabled").is_none_or(is_true);
-    let maintenance_mode = cib.property("maintenance-mode").is_some_and(is_true);
-    let mut history: HistoryIndex = HashMap::new();
-    for ns in &cib.status {
-        for lrm in &ns.lrm_resources {
-            history
-                .entry(lrm.id.as_str())
-                .or_default()
-                .push((ns.uname.as_str(), lrm));
-        }
-    }
     let mut nodes = derive_nodes(cib, stonith_enabled);
-    let mut b = Builder {
-        stonith_enabled,
-        maintenance_mode,
-        history,
-        node_names: nodes.iter().map(|n| n.name.clone()).collect(),
-        used_history: Default::default(),
-    };
-    let mut resources: Vec<ResourceStatus> = cib
-        .resources
-        .iter()
-        .map(|r| b.resource(r, &NvSets::default(), false))
-        .collect();
+    let mut b = resources::Builder::new(cib, &nodes, stonith_enabled);
+    let mut resources: Vec<ResourceStatus> = cib.resources.iter().map(|r| b.resource(r)).collect();
     resources.extend(b.orphans());
-    let failures = derive_failures(cib);
-    let fail_counts = derive_fail_counts(cib, &nodes);
-
-    // Remote nodes are online while their connection resource runs.
+    let failures = derive_failures(cib, &b.unmanaged);
+    let (fence_nodes, orphan_count, maintenance_mode) =
+        (b.fence_nodes, b.orphan_count, b.maintenance_mode);
     let mut flat = Vec::new();
     for r in &resources {
         collect_primitives(r, &mut flat);
     }
+    let fail_counts = derive_fail_counts(cib, &nodes, &flat);
     for n in nodes.iter_mut() {
-        if n.kind == NodeKind::Remote {
-            n.online = flat.iter().any(|p| p.id == n.name && p.active == Some(true));
+        if fence_nodes.contains(&n.name) {
+            n.unclean = true;
+        }
+        // Remote and guest nodes are online while their connection resource runs.
+        if n.kind != NodeKind::Member {
+            n.online = flat
+                .iter()
+                .any(|p| p.id == n.name && p.active == Some(true));
         }
         n.resources_running = flat
             .iter()
             .filter(|p| p.nodes.as_ref().is_some_and(|ns| ns.contains(&n.name)))
             .count();
     }
-    let instance_count = flat.iter().filter(|p| p.orphaned != Some(true)).count();
-    let disabled = flat
-        .iter()
-        .filter(|p| p.disabled && p.orphaned != Some(true))
-        .count();
+    let configured = flat.iter().filter(|p| p.orphaned != Some(true));
+    let instance_count = configured.clone().count() + orphan_count;
+    let disabled = configured.filter(|p| p.disabled).count();
     let blocked = flat.iter().filter(|p| p.blocked == Some(true)).count();
     let dc = cib.dc_uuid.as_ref().and_then(|id| {
         nodes
@@ -282,7 +250,9 @@ pub fn derive(cib: &Cib) -> ClusterState {
     });
     let summary = Summary {
         stack: cib.property("cluster-infrastructure").map(str::to_string),
-        dc_version: dc.as_ref().and(cib.property("dc-version").map(str::to_string)),
+        dc_version: dc
+            .as_ref()
+            .and(cib.property("dc-version").map(str::to_string)),
         dc,
         have_quorum: cib.have_quorum,
         last_change: cib.cib_last_written.clone(),
@@ -323,7 +293,10 @@ fn is_internal_attribute(name: &str) -> bool {
     name.starts_with('#')
         || name.starts_with("fail-count-")
         || name.starts_with("last-failure-")
-        || matches!(name, "probe_complete" | "shutdown" | "terminate")
+        || matches!(
+            name,
+            "probe_complete" | "shutdown" | "terminate" | "standby"
+        )
 }
 
 fn derive_nodes(cib: &Cib, stonith_enabled: bool) -> Vec<NodeStatus> {
@@ -353,7 +326,9 @@ fn derive_nodes(cib: &Cib, stonith_enabled: bool) -> Vec<NodeStatus> {
     // Remote and guest nodes are also implied by resources.
     for r in &cib.resources {
         for p in r.primitives() {
-            let remote = p.class == "ocf" && p.provider.as_deref() == Some("pacemaker") && p.agent_type == "remote";
+            let remote = p.class == "ocf"
+                && p.provider.as_deref() == Some("pacemaker")
+                && p.agent_type == "remote";
             let guest = p.meta.get("remote-node");
             let (name, kind) = match (remote, guest) {
                 (true, _) => (p.id.as_str(), NodeKind::Remote),
@@ -365,7 +340,32 @@ fn derive_nodes(cib: &Cib, stonith_enabled: bool) -> Vec<NodeStatus> {
                 continue;
             }
             let empty = NvSets::default();
-            out.push(node_status(name, name, kind, &empty, state_of(name, name), cib, stonith_enabled));
+            out.push(node_status(
+                name,
+                name,
+                kind,
+                &empty,
+                state_of(name, name),
+                cib,
+                stonith_enabled,
+            ));
+        }
+        if let Resource::Bundle(b) = r {
+            if b.primitive.is_some() {
+                for i in 0..b.replicas {
+                    let name = format!("{}-{i}", b.id);
+                    let empty = NvSets::default();
+                    out.push(node_status(
+                        &name,
+                        &name,
+                        NodeKind::Guest,
+                        &empty,
+                        state_of(&name, &name),
+                        cib,
+                        stonith_enabled,
+                    ));
+                }
+            }
         }
     }
     out
@@ -381,7 +381,11 @@ fn node_status(
     stonith_enabled: bool,
 ) -> NodeStatus {
     let transient = state.map(|s| &s.transient_attributes);
-    let attr = |n: &str| transient.and_then(|t| t.get(n)).or_else(|| permanent.get(n));
+    let attr = |n: &str| {
+        transient
+            .and_then(|t| t.get(n))
+            .or_else(|| permanent.get(n))
+    };
     let mut attributes = BTreeMap::new();
     let mut lifetimes = BTreeMap::new();
     for (k, v) in permanent.effective() {
@@ -471,291 +475,6 @@ fn truthy_or_timestamp(v: &str) -> bool {
     is_true(v) || v.parse::<i64>().is_ok_and(|t| t > 0)
 }
 
-/// Meta attributes inherited from parents: a clone's or group's meta applies to its children
-/// unless they set their own.
-fn inherited<'a>(own: &'a NvSets, parent: &'a NvSets, name: &str) -> Option<&'a str> {
-    own.get(name).or_else(|| parent.get(name))
-}
-
-impl<'a> Builder<'a> {
-    fn resource(&mut self, r: &'a Resource, parent_meta: &NvSets, promotable: bool) -> ResourceStatus {
-        match r {
-            Resource::Primitive(p) => {
-                let placements = self.placements(p, None, promotable, parent_meta);
-                self.primitive_status(p, p.id.clone(), placements, parent_meta, promotable)
-            }
-            Resource::Group(g) => {
-                let meta = merged(&g.meta, parent_meta);
-                let children: Vec<ResourceStatus> = g
-                    .members
-                    .iter()
-                    .map(|m| {
-                        let placements = self.placements(m, None, promotable, &meta);
-                        self.primitive_status(m, m.id.clone(), placements, &meta, promotable)
-                    })
-                    .collect();
-                container_status(&g.id, ResourceKind::Group, &g.meta, parent_meta, children, self.maintenance_mode)
-            }
-            Resource::Clone(c) => self.clone_status(c, parent_meta),
-            Resource::Bundle(b) => {
-                let children = b
-                    .primitive
-                    .iter()
-                    .map(|p| {
-                        let placements = self.placements(p, None, false, &b.meta);
-                        self.primitive_status(p, p.id.clone(), placements, &b.meta, false)
-                    })
-                    .collect();
-                container_status(&b.id, ResourceKind::Bundle, &b.meta, parent_meta, children, self.maintenance_mode)
-            }
-        }
-    }
-
-    fn clone_status(&mut self, c: &'a crate::cib::Clone, parent_meta: &NvSets) -> ResourceStatus {
-        let meta = merged(&c.meta, parent_meta);
-        let unique = meta.get("globally-unique").is_some_and(is_true);
-        let clone_max: usize = meta
-            .get("clone-max")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(self.node_names.len());
-        let members: Vec<&'a Primitive> = match c.child.as_ref() {
-            Resource::Primitive(p) => vec![p],
-            Resource::Group(g) => g.members.iter().collect(),
-            _ => Vec::new(),
-        };
-        let group = match c.child.as_ref() {
-            Resource::Group(g) => Some(g),
-            _ => None,
-        };
-        // For every member, its placements per node (anonymous) or per instance (unique).
-        let mut per_member: Vec<Vec<Placement<'a>>> = Vec::new();
-        for m in &members {
-            let member_meta = match group {
-                Some(g) => merged(&g.meta, &meta),
-                None => meta.clone(),
-            };
-            per_member.push(self.placements(m, Some(unique), c.promotable, &member_meta));
-        }
-        // An instance is a node where any member is active; configured nodes first, in
-        // configuration order, then nodes known only from history.
-        let mut active_nodes: Vec<&'a str> = Vec::new();
-        for pl in per_member.iter().flatten() {
-            if pl.replay.role != Role::Stopped && !active_nodes.contains(&pl.node) {
-                active_nodes.push(pl.node);
-            }
-        }
-        let order = |n: &str| self.node_names.iter().position(|x| x == n).unwrap_or(usize::MAX);
-        active_nodes.sort_by_key(|n| order(n));
-        let mut instances = Vec::new();
-        let total = clone_max.max(active_nodes.len());
-        for i in 0..total {
-            let node = active_nodes.get(i).copied();
-            let instance_id = |base: &str| format!("{base}:{i}");
-            let build_member = |this: &mut Self, idx: usize, m: &'a Primitive, m_meta: &NvSets| {
-                let mut placements: Vec<Placement<'a>> = Vec::new();
-                if let Some(node) = node {
-                    placements.extend(
-                        per_member[idx]
-                            .iter()
-                            .filter(|pl| pl.node == node)
-                            .map(|pl| Placement { node: pl.node, replay: pl.replay.clone() }),
-                    );
-                }
-                let mut st = this.primitive_status(m, instance_id(&m.id), placements, m_meta, c.promotable);
-                st.base_id = Some(m.id.clone());
-                st
-            };
-            match group {
-                None => instances.push(build_member(self, 0, members[0], &meta)),
-                Some(g) => {
-                    let g_meta = merged(&g.meta, &meta);
-                    let children = members
-                        .iter()
-                        .enumerate()
-                        .map(|(idx, m)| build_member(self, idx, m, &g_meta))
-                        .collect();
-                    let mut st = container_status(&instance_id(&g.id), ResourceKind::Group, &g.meta, &meta, children, self.maintenance_mode);
-                    st.base_id = Some(g.id.clone());
-                    instances.push(st);
-                }
-            }
-        }
-        let mut st = container_status(&c.id, ResourceKind::Clone, &c.meta, parent_meta, instances, self.maintenance_mode);
-        st.promotable = Some(c.promotable);
-        st.unique = Some(unique);
-        st
-    }
-
-    /// Replays the history of primitive `p` on every node. `clone_unique` is `Some` for clone
-    /// members: anonymous clones record history under the bare id (or `id:N` in old CIBs).
-    fn placements(&mut self, p: &'a Primitive, clone_unique: Option<bool>, promotable: bool, meta: &NvSets) -> Vec<Placement<'a>> {
-        let mut keys: Vec<&'a str> = Vec::new();
-        for key in self.history.keys() {
-            let base = key.split_once(':').map_or(*key, |(b, n)| if n.parse::<u32>().is_ok() { b } else { key });
-            let matches = if clone_unique.is_some() { base == p.id } else { *key == p.id };
-            if matches {
-                keys.push(key);
-            }
-        }
-        keys.sort();
-        let mut out = Vec::new();
-        for key in keys {
-            self.used_history.insert(key);
-            for &(node, lrm) in &self.history[key] {
-                let replayed = self.replay_on(p, lrm, meta);
-                let mut replayed = replayed;
-                if promotable && replayed.role == Role::Started {
-                    replayed.role = Role::Unpromoted;
-                }
-                if let Some(existing) = out.iter_mut().find(|pl: &&mut Placement| pl.node == node) {
-                    // Two instance ids on one node: keep the most active.
-                    if replayed.role > existing.replay.role {
-                        existing.replay = replayed;
-                    }
-                } else {
-                    out.push(Placement { node, replay: replayed });
-                }
-            }
-        }
-        out
-    }
-
-    fn replay_on(&self, p: &Primitive, lrm: &LrmResource, meta: &NvSets) -> Replay {
-        let stonith = self.stonith_enabled;
-        let _ = meta;
-        replay(&lrm.ops, |task, interval| {
-            let configured = p
-                .ops
-                .iter()
-                .find(|o| o.name == task && o.interval_ms == interval)
-                .and_then(|o| o.on_fail.as_deref())
-                .and_then(OnFail::parse);
-            configured.unwrap_or(match task {
-                "stop" if stonith => OnFail::Fence,
-                "stop" => OnFail::Block,
-                _ => OnFail::Recover,
-            })
-        })
-    }
-
-    fn primitive_status(
-        &self,
-        p: &Primitive,
-        id: String,
-        placements: Vec<Placement>,
-        parent_meta: &NvSets,
-        _promotable: bool,
-    ) -> ResourceStatus {
-        let target_role = inherited(&p.meta, parent_meta, "target-role").map(str::to_string);
-        let managed = inherited(&p.meta, parent_meta, "is-managed").is_none_or(is_true)
-            && !inherited(&p.meta, parent_meta, "maintenance").is_some_and(is_true)
-            && !self.maintenance_mode;
-        let active: Vec<&Placement> = placements.iter().filter(|pl| pl.replay.role != Role::Stopped).collect();
-        let role = active.iter().map(|pl| pl.replay.role).max().unwrap_or(Role::Stopped);
-        let failed = active.iter().any(|pl| pl.replay.failed);
-        let blocked = active.iter().any(|pl| pl.replay.blocked);
-        let pending = active.iter().find_map(|pl| pl.replay.pending_task.clone());
-        ResourceStatus {
-            id,
-            kind: ResourceKind::Primitive,
-            promotable: None,
-            unique: None,
-            managed: managed && !blocked,
-            disabled: target_role.as_deref().is_some_and(|r| r == "Stopped"),
-            children: Vec::new(),
-            agent: Some(p.agent()),
-            role: Some(role),
-            target_role,
-            active: Some(!active.is_empty()),
-            nodes: Some(active.iter().map(|pl| pl.node.to_string()).collect()),
-            failed: Some(failed),
-            blocked: Some(blocked),
-            orphaned: Some(false),
-            failure_ignored: Some(placements.iter().any(|pl| pl.replay.failure_ignored)),
-            pending,
-            base_id: None,
-        }
-    }
-
-    /// Resources with history but no configuration, still active somewhere.
-    fn orphans(&mut self) -> Vec<ResourceStatus> {
-        let mut keys: Vec<&'a str> = self
-            .history
-            .keys()
-            .copied()
-            .filter(|k| !self.used_history.contains(k))
-            .collect();
-        keys.sort();
-        let mut out = Vec::new();
-        for key in keys {
-            let entries = &self.history[key];
-            let first = entries[0].1;
-            let p = Primitive {
-                id: key.to_string(),
-                class: first.class.clone(),
-                provider: first.provider.clone(),
-                agent_type: first.agent_type.clone(),
-                template: None,
-                params: NvSets::default(),
-                meta: NvSets::default(),
-                ops: Vec::new(),
-            };
-            let placements: Vec<Placement> = entries
-                .iter()
-                .map(|&(node, lrm)| Placement { node, replay: self.replay_on(&p, lrm, &NvSets::default()) })
-                .collect();
-            if placements.iter().all(|pl| pl.replay.role == Role::Stopped) {
-                continue;
-            }
-            let mut st = self.primitive_status(&p, key.to_string(), placements, &NvSets::default(), false);
-            st.orphaned = Some(true);
-            // Pacemaker never manages what it no longer knows; it only stops it.
-            out.push(st);
-        }
-        out
-    }
-}
-
-fn merged(own: &NvSets, parent: &NvSets) -> NvSets {
-    let mut sets = own.sets.clone();
-    sets.extend(parent.sets.iter().cloned());
-    NvSets { sets }
-}
-
-fn container_status(
-    id: &str,
-    kind: ResourceKind,
-    own: &NvSets,
-    parent: &NvSets,
-    children: Vec<ResourceStatus>,
-    maintenance_mode: bool,
-) -> ResourceStatus {
-    let target_role = inherited(own, parent, "target-role").map(str::to_string);
-    let managed = inherited(own, parent, "is-managed").is_none_or(is_true)
-        && !inherited(own, parent, "maintenance").is_some_and(is_true)
-        && !maintenance_mode;
-    ResourceStatus {
-        id: id.to_string(),
-        kind,
-        promotable: None,
-        unique: None,
-        managed,
-        disabled: target_role.as_deref() == Some("Stopped"),
-        children,
-        agent: None,
-        role: None,
-        target_role,
-        active: None,
-        nodes: None,
-        failed: None,
-        blocked: None,
-        orphaned: None,
-        failure_ignored: None,
-        pending: None,
-        base_id: None,
-    }
-}
-
 /// Text of an OCF exit code, as Pacemaker prints it.
 pub fn rc_text(rc: i32) -> &'static str {
     match rc {
@@ -800,8 +519,19 @@ pub fn parse_op_key(key: &str) -> Option<(&str, &str, u64)> {
     let (rest, interval) = key.rsplit_once('_')?;
     let interval = interval.parse().ok()?;
     for task in [
-        "monitor", "start", "stop", "promote", "demote", "notify", "migrate_to", "migrate_from",
-        "reload-agent", "reload", "meta-data", "validate-all", "cancel",
+        "monitor",
+        "start",
+        "stop",
+        "promote",
+        "demote",
+        "notify",
+        "migrate_to",
+        "migrate_from",
+        "reload-agent",
+        "reload",
+        "meta-data",
+        "validate-all",
+        "cancel",
     ] {
         if let Some(rsc) = rest.strip_suffix(task).and_then(|r| r.strip_suffix('_')) {
             return Some((rsc, task, interval));
@@ -811,17 +541,21 @@ pub fn parse_op_key(key: &str) -> Option<(&str, &str, u64)> {
     Some((rsc, task, interval))
 }
 
-fn derive_failures(cib: &Cib) -> Vec<Failure> {
+fn derive_failures(cib: &Cib, unmanaged: &HashSet<String>) -> Vec<Failure> {
     let mut out: Vec<Failure> = Vec::new();
     for ns in &cib.status {
         for lrm in &ns.lrm_resources {
             let mut ops: Vec<&LrmRscOp> = lrm.ops.iter().collect();
             ops.sort_by_key(|o| (o.call_id < 0, o.call_id));
+            let managed = !unmanaged.contains(resources::base_of(&lrm.id));
             for op in ops {
-                if !history::is_failure(op) {
+                if !history::is_failure(op, managed) {
                     continue;
                 }
-                if out.iter().any(|f| f.op_key == op.operation_key && f.node == ns.uname) {
+                if out
+                    .iter()
+                    .any(|f| f.op_key == op.operation_key && f.node == ns.uname)
+                {
                     continue;
                 }
                 let resource = parse_op_key(&op.operation_key)
@@ -848,9 +582,26 @@ fn derive_failures(cib: &Cib) -> Vec<Failure> {
     out
 }
 
-/// The fail count attributes of one node: `fail-count-<rsc>#<op>_<interval>` (2.x) and the
-/// legacy `fail-count-<rsc>`, summed per resource (clone instance suffixes folded).
-fn derive_fail_counts(cib: &Cib, nodes: &[NodeStatus]) -> Vec<FailCount> {
+/// The fail count attributes of one node: `fail-count-<rsc>#<op>_<interval>`, summed per
+/// resource (clone instance suffixes folded), listed in configuration order as crm_mon does.
+/// The legacy `fail-count-<rsc>` form counts only in CIBs from before feature set 3.0.11,
+/// exactly as Pacemaker reads them.
+fn derive_fail_counts(
+    cib: &Cib,
+    nodes: &[NodeStatus],
+    primitives: &[&ResourceStatus],
+) -> Vec<FailCount> {
+    let legacy = cib
+        .crm_feature_set
+        .as_deref()
+        .is_some_and(|v| version_lt(v, "3.0.11"));
+    let mut order: Vec<&str> = Vec::new();
+    for p in primitives {
+        let id = p.base_id.as_deref().unwrap_or(&p.id);
+        if !order.contains(&id) {
+            order.push(id);
+        }
+    }
     let mut out = Vec::new();
     for ns in &cib.status {
         let node_name = nodes
@@ -860,40 +611,58 @@ fn derive_fail_counts(cib: &Cib, nodes: &[NodeStatus]) -> Vec<FailCount> {
             .unwrap_or_else(|| ns.uname.clone());
         let mut counts: BTreeMap<String, (i64, Option<i64>)> = BTreeMap::new();
         for (name, value) in ns.transient_attributes.effective() {
-            if let Some(rest) = name.strip_prefix("fail-count-") {
-                let rsc = base_resource(rest.split('#').next().unwrap_or(rest));
-                let v = parse_score(value);
-                let e = counts.entry(rsc).or_default();
-                e.0 = (e.0 + v).min(INFINITY);
-            } else if let Some(rest) = name.strip_prefix("last-failure-") {
-                let rsc = base_resource(rest.split('#').next().unwrap_or(rest));
-                let t = value.parse::<i64>().ok();
-                let e = counts.entry(rsc).or_default();
-                e.1 = e.1.max(t);
+            let (is_count, rest) = match (
+                name.strip_prefix("fail-count-"),
+                name.strip_prefix("last-failure-"),
+            ) {
+                (Some(rest), _) => (true, rest),
+                (_, Some(rest)) => (false, rest),
+                _ => continue,
+            };
+            let rsc = match rest.split_once('#') {
+                Some((rsc, _)) => rsc,
+                None if legacy => rest,
+                None => continue,
+            };
+            let e = counts
+                .entry(resources::base_of(rsc).to_string())
+                .or_default();
+            if is_count {
+                e.0 = (e.0 + parse_score(value)).min(INFINITY);
+            } else {
+                e.1 = e.1.max(value.parse::<i64>().ok());
             }
         }
-        for (rsc, (count, last)) in counts {
-            if count <= 0 {
-                continue;
-            }
-            out.push(FailCount {
+        let mut rows: Vec<FailCount> = counts
+            .into_iter()
+            .filter(|(_, (count, _))| *count > 0)
+            .map(|(rsc, (count, last))| FailCount {
                 node: node_name.clone(),
                 migration_threshold: FailCountValue(migration_threshold(cib, &rsc)),
                 resource: rsc,
                 count: FailCountValue(count),
                 last_failure: last,
-            });
-        }
+            })
+            .collect();
+        rows.sort_by_key(|f| {
+            order
+                .iter()
+                .position(|id| *id == f.resource)
+                .unwrap_or(usize::MAX)
+        });
+        out.extend(rows);
     }
     out
 }
 
-/// `pgsql:1` → `pgsql`; other ids unchanged.
-fn base_resource(id: &str) -> String {
-    match id.rsplit_once(':') {
-        Some((base, n)) if n.parse::<u32>().is_ok() => base.to_string(),
-        _ => id.to_string(),
-    }
+/// Compares dotted version strings numerically ("3.0.9" < "3.0.11").
+fn version_lt(a: &str, b: &str) -> bool {
+    let parse = |v: &str| {
+        v.split('.')
+            .map(|p| p.parse::<u64>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
+    parse(a) < parse(b)
 }
 
 /// migration-threshold: the resource's meta (or an ancestor's), then rsc_defaults, then
@@ -948,15 +717,23 @@ mod tests {
 
     #[test]
     fn op_keys() {
-        assert_eq!(parse_op_key("pgsql_monitor_7000"), Some(("pgsql", "monitor", 7000)));
-        assert_eq!(parse_op_key("vip_master_start_0"), Some(("vip_master", "start", 0)));
+        assert_eq!(
+            parse_op_key("pgsql_monitor_7000"),
+            Some(("pgsql", "monitor", 7000))
+        );
+        assert_eq!(
+            parse_op_key("vip_master_start_0"),
+            Some(("vip_master", "start", 0))
+        );
         assert_eq!(parse_op_key("x_migrate_to_0"), Some(("x", "migrate_to", 0)));
         assert_eq!(parse_op_key("nonsense"), None);
     }
 
     #[test]
-    fn base_ids() {
-        assert_eq!(base_resource("pgsql:1"), "pgsql");
-        assert_eq!(base_resource("a:b"), "a:b");
+    fn base_ids_and_versions() {
+        assert_eq!(resources::base_of("pgsql:1"), "pgsql");
+        assert_eq!(resources::base_of("a:b"), "a:b");
+        assert!(version_lt("3.0.9", "3.0.11"));
+        assert!(!version_lt("3.16.1", "3.0.11"));
     }
 }
