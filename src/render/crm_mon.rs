@@ -182,10 +182,12 @@ fn node_list(out: &mut String, state: &ClusterState) {
             NodeKind::Remote => 2,
             NodeKind::Guest => 4,
         };
+        // Guests come and go with their containers; crm_mon does not list them offline.
+        if n.kind == NodeKind::Guest && !n.online {
+            continue;
+        }
         match mode {
             "online" => lists[base].1.push(&n.name),
-            // Guests come and go with their containers; crm_mon does not list them offline.
-            "OFFLINE" if n.kind == NodeKind::Guest => {}
             "OFFLINE" => lists[base + 1].1.push(&n.name),
             _ => {
                 let word = match n.kind {

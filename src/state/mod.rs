@@ -212,6 +212,13 @@ impl ClusterState {
 pub fn derive(cib: &Cib) -> ClusterState {
     let stonith_enabled = cib.property("stonith-enabled").is_none_or(is_true);
     let mut nodes = derive_nodes(cib, stonith_enabled);
+    // Remote and guest nodes are online while their connection resource (named after the
+    // node) runs on a cluster node; resources on them are judged with that known.
+    for i in 0..nodes.len() {
+        if nodes[i].kind != NodeKind::Member {
+            nodes[i].online = connection_active(cib, &nodes, &nodes[i].name);
+        }
+    }
     let mut b = resources::Builder::new(cib, &nodes, stonith_enabled);
     let mut resources: Vec<ResourceStatus> = cib.resources.iter().map(|r| b.resource(r)).collect();
     resources.extend(b.orphans());
@@ -226,12 +233,6 @@ pub fn derive(cib: &Cib) -> ClusterState {
     for n in nodes.iter_mut() {
         if fence_nodes.contains(&n.name) {
             n.unclean = true;
-        }
-        // Remote and guest nodes are online while their connection resource runs.
-        if n.kind != NodeKind::Member {
-            n.online = flat
-                .iter()
-                .any(|p| p.id == n.name && p.active == Some(true));
         }
         n.resources_running = flat
             .iter()
@@ -277,6 +278,22 @@ pub fn derive(cib: &Cib) -> ClusterState {
         failures,
         fail_counts,
     }
+}
+
+/// Whether the connection resource of a remote or guest node is active on an online
+/// cluster node, from its operation history.
+fn connection_active(cib: &Cib, nodes: &[NodeStatus], name: &str) -> bool {
+    cib.status.iter().any(|ns| {
+        let host_online = nodes
+            .iter()
+            .any(|n| n.kind == NodeKind::Member && n.name == ns.uname && n.online);
+        host_online
+            && ns.lrm_resources.iter().any(|lrm| {
+                lrm.id == name
+                    && history::replay(&lrm.ops, true, |_, _| history::OnFail::Recover).role
+                        != Role::Stopped
+            })
+    })
 }
 
 fn collect_primitives<'a>(r: &'a ResourceStatus, out: &mut Vec<&'a ResourceStatus>) {
@@ -403,11 +420,15 @@ fn node_status(
         }
     }
     let (mut online, mut pending, mut unclean) = (false, false, false);
+    let startup_fencing = cib.property("startup-fencing").is_none_or(is_true);
+    if kind == NodeKind::Remote && state.is_none() {
+        // Never seen: with fencing, Pacemaker assumes the worst until it has seen the node.
+        unclean = stonith_enabled && startup_fencing;
+    }
     if kind == NodeKind::Member {
         match state {
             None => {
                 // Never seen: Pacemaker assumes the worst when it could fence such a node.
-                let startup_fencing = cib.property("startup-fencing").is_none_or(is_true);
                 unclean = stonith_enabled && startup_fencing;
             }
             Some(s) => {
@@ -432,24 +453,27 @@ fn node_status(
                     } else {
                         unclean = true;
                     }
+                    // A node still joining is up but may not run resources yet.
+                    if pending {
+                        online = in_cluster && crmd_online;
+                    }
                 } else if in_cluster {
+                    // Without fencing a node that has not finished joining is just offline.
                     if crmd_online {
-                        if join == "member" {
-                            online = true;
-                        } else {
-                            pending = true;
-                        }
+                        online = join == "member";
                     } else if expected == "member" {
                         unclean = true;
                     }
-                } else if crmd_online && expected == "member" {
-                    unclean = false;
                 }
             }
         }
     }
-    let standby = attr("standby").is_some_and(is_true);
-    let maintenance = attr("maintenance").is_some_and(is_true);
+    let standby = pending || attr("standby").is_some_and(is_true);
+    // Remote and guest nodes that have reported in follow the cluster-wide maintenance mode.
+    let maintenance = attr("maintenance").is_some_and(is_true)
+        || (kind != NodeKind::Member
+            && state.is_some()
+            && cib.property("maintenance-mode").is_some_and(is_true));
     let shutdown = transient
         .and_then(|t| t.get("shutdown"))
         .is_some_and(|v| v != "0" && !v.is_empty());

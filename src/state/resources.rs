@@ -57,7 +57,7 @@ pub(super) struct Builder<'a> {
     pub fence_nodes: Vec<String>,
     /// Primitives configured unmanaged: their "not running" results are not failures.
     pub unmanaged: HashSet<String>,
-    /// Orphans (history without configuration), active or not: Pacemaker counts them all.
+    /// Active orphans (history without configuration), which Pacemaker counts as instances.
     pub orphan_count: usize,
 }
 
@@ -540,18 +540,23 @@ impl<'a> Builder<'a> {
                 ops: Vec::new(),
             };
             let entries = self.history[key].clone();
+            // Nothing manages an orphan in maintenance mode either.
+            let managed = !self.maintenance_mode;
+            if !managed {
+                self.unmanaged.insert(key.to_string());
+            }
             let placements: Vec<Placement<'a>> = entries
                 .iter()
                 .map(|&(node, lrm)| Placement {
                     node,
-                    replay: self.replay_on(&p, lrm, true),
+                    replay: self.replay_on(&p, lrm, managed),
                     node_maintenance: false,
                 })
                 .collect();
-            self.orphan_count += 1;
             if placements.iter().all(|pl| pl.replay.role == Role::Stopped) {
                 continue;
             }
+            self.orphan_count += 1;
             let mut st =
                 self.primitive_status(&p, key.to_string(), placements, &Meta::default(), false);
             st.orphaned = Some(true);
