@@ -385,7 +385,7 @@ impl Connection {
                 .recv_response(deadline)?
                 .ok_or_else(|| IpcError::Timeout {
                     service: self.service().to_owned(),
-                    waiting_for: "a response".into(),
+                    waiting_for: "the request".into(),
                     after: timeout,
                 })?;
             let msg = self.decode(&raw)?;
