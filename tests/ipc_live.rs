@@ -492,6 +492,17 @@ fn controller_cleanup_and_reprobe() {
         let c = fail_count("dummy1", &node);
         (c != "0" && !c.is_empty()).then_some(()).ok_or(c)
     });
+    // let the recovery of the injected failure finish first: deleting the history while a
+    // start is running makes that start fail (exactly as with crm_resource --cleanup)
+    eventually("recovered and idle", || {
+        let state = ctl.ping_dc().map_err(|e| e.to_string())?;
+        let (_, mon) = tool("crm_mon", &["-1", "--output-as=xml"]);
+        let started =
+            mon.contains(r#"id="dummy1" resource_agent="ocf:heartbeat:Dummy" role="Started""#);
+        (state == "S_IDLE" && started)
+            .then_some(())
+            .ok_or(format!("{state}, started={started}"))
+    });
     let mut attrd = AttrdClient::connect(T).unwrap();
     attrd
         .clear_failure(Some(&node), Some("dummy1"), None, None)
