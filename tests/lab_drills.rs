@@ -19,6 +19,8 @@ const WRITE_VIP: &str = "10.200.0.100";
 const REP_VIP: &str = "10.200.0.101";
 
 type Res<T> = Result<T, String>;
+/// A drill: runs against the lab, returns its timings line.
+type Drill = fn(&Lab) -> Res<String>;
 
 #[derive(Clone)]
 struct Lab {
@@ -28,7 +30,9 @@ struct Lab {
 impl Lab {
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(LAB);
-        c.args(args).env("PGCRM_LAB_ROOT", &self.root).stdin(Stdio::null());
+        c.args(args)
+            .env("PGCRM_LAB_ROOT", &self.root)
+            .stdin(Stdio::null());
         c
     }
 
@@ -62,7 +66,12 @@ impl Lab {
         if out.status.success() {
             Ok(stdout)
         } else {
-            Err(format!("`pgcrm-lab {}` failed ({}) {}", args.join(" "), out.status, stdout.trim()))
+            Err(format!(
+                "`pgcrm-lab {}` failed ({}) {}",
+                args.join(" "),
+                out.status,
+                stdout.trim()
+            ))
         }
     }
 
@@ -73,11 +82,13 @@ impl Lab {
     }
 
     fn sql(&self, target: &str, sql: &str) -> Res<String> {
-        self.run(&["sql", target, sql]).map(|s| s.trim().to_string())
+        self.run(&["sql", target, sql])
+            .map(|s| s.trim().to_string())
     }
 
     fn mon(&self, node: &str) -> Res<Mon> {
-        self.exec(node, &["crm_mon", "-Afr", "-1"]).map(|t| Mon::parse(&t))
+        self.exec(node, &["crm_mon", "-Afr", "-1"])
+            .map(|t| Mon::parse(&t))
     }
 
     fn wait_healthy(&self, secs: u32) -> Res<()> {
@@ -112,7 +123,10 @@ struct Mon {
 
 impl Mon {
     fn parse(text: &str) -> Mon {
-        let mut m = Mon { text: text.to_string(), ..Mon::default() };
+        let mut m = Mon {
+            text: text.to_string(),
+            ..Mon::default()
+        };
         let (mut section, mut node) = (String::new(), String::new());
         for raw in text.lines() {
             if !raw.starts_with(' ') && raw.trim_end().ends_with(':') {
@@ -127,7 +141,11 @@ impl Mon {
             match section.as_str() {
                 "Full List of Resources" => {
                     if let Some(list) = line.strip_prefix("Promoted: [") {
-                        m.promoted = list.trim_end_matches(']').split_whitespace().map(String::from).collect();
+                        m.promoted = list
+                            .trim_end_matches(']')
+                            .split_whitespace()
+                            .map(String::from)
+                            .collect();
                     } else if line.contains("(ocf:") {
                         let id = line.split_whitespace().next().unwrap_or("").to_string();
                         let mut state = line.rsplit("):").next().unwrap_or("").split_whitespace();
@@ -138,12 +156,19 @@ impl Mon {
                 }
                 "Node Attributes" => {
                     if let Some((k, v)) = line.split_once(':') {
-                        m.attrs.entry(node.clone()).or_default().insert(k.trim().into(), v.trim().into());
+                        m.attrs
+                            .entry(node.clone())
+                            .or_default()
+                            .insert(k.trim().into(), v.trim().into());
                     }
                 }
                 "Migration Summary" => {
-                    if let Some(fc) = line.split_whitespace().find_map(|w| w.strip_prefix("fail-count=")) {
-                        m.fail_count.insert(node.clone(), fc.parse().unwrap_or(u32::MAX));
+                    if let Some(fc) = line
+                        .split_whitespace()
+                        .find_map(|w| w.strip_prefix("fail-count="))
+                    {
+                        m.fail_count
+                            .insert(node.clone(), fc.parse().unwrap_or(u32::MAX));
                     }
                 }
                 _ => {}
@@ -153,7 +178,11 @@ impl Mon {
     }
 
     fn attr(&self, node: &str, key: &str) -> &str {
-        self.attrs.get(node).and_then(|a| a.get(key)).map(String::as_str).unwrap_or("-")
+        self.attrs
+            .get(node)
+            .and_then(|a| a.get(key))
+            .map(String::as_str)
+            .unwrap_or("-")
     }
 
     fn started_on(&self, rsc: &str) -> &str {
@@ -171,17 +200,61 @@ impl Mon {
     fn check_healthy(&self, primary: &str, standby: &str) -> Res<()> {
         let want = [
             (self.promoted.join(" "), primary.to_string(), "Promoted"),
-            (self.attr(primary, "pgsql-status").into(), "PRI".into(), "primary pgsql-status"),
-            (self.attr(primary, "pgsql-data-status").into(), "LATEST".into(), "primary data-status"),
-            (self.attr(primary, "master-pgsql").into(), "1000".into(), "primary master-pgsql"),
-            (self.attr(standby, "pgsql-status").into(), "HS:sync".into(), "standby pgsql-status"),
-            (self.attr(standby, "pgsql-data-status").into(), "STREAMING|SYNC".into(), "standby data-status"),
-            (self.attr(standby, "master-pgsql").into(), "100".into(), "standby master-pgsql"),
-            (self.attr(primary, "default_ping_set").into(), "100".into(), "primary ping"),
-            (self.attr(standby, "default_ping_set").into(), "100".into(), "standby ping"),
-            (self.started_on("vip-master").into(), primary.into(), "write VIP (vip-master)"),
-            (self.started_on("vip-rep").into(), primary.into(), "replication VIP (vip-rep)"),
-            (self.started_on("vip-slave").into(), standby.into(), "read VIP (vip-slave)"),
+            (
+                self.attr(primary, "pgsql-status").into(),
+                "PRI".into(),
+                "primary pgsql-status",
+            ),
+            (
+                self.attr(primary, "pgsql-data-status").into(),
+                "LATEST".into(),
+                "primary data-status",
+            ),
+            (
+                self.attr(primary, "master-pgsql").into(),
+                "1000".into(),
+                "primary master-pgsql",
+            ),
+            (
+                self.attr(standby, "pgsql-status").into(),
+                "HS:sync".into(),
+                "standby pgsql-status",
+            ),
+            (
+                self.attr(standby, "pgsql-data-status").into(),
+                "STREAMING|SYNC".into(),
+                "standby data-status",
+            ),
+            (
+                self.attr(standby, "master-pgsql").into(),
+                "100".into(),
+                "standby master-pgsql",
+            ),
+            (
+                self.attr(primary, "default_ping_set").into(),
+                "100".into(),
+                "primary ping",
+            ),
+            (
+                self.attr(standby, "default_ping_set").into(),
+                "100".into(),
+                "standby ping",
+            ),
+            (
+                self.started_on("vip-master").into(),
+                primary.into(),
+                "write VIP (vip-master)",
+            ),
+            (
+                self.started_on("vip-rep").into(),
+                primary.into(),
+                "replication VIP (vip-rep)",
+            ),
+            (
+                self.started_on("vip-slave").into(),
+                standby.into(),
+                "read VIP (vip-slave)",
+            ),
         ];
         for (got, exp, what) in want {
             if got != exp {
@@ -217,20 +290,34 @@ fn secs(d: Duration) -> String {
 fn drill_up(lab: &Lab) -> Res<String> {
     let t0 = Instant::now();
     let out = lab.run_loud(&["up", "--nodes", "2"])?;
-    let line = out.lines().find(|l| l.contains("healthy in")).unwrap_or("").to_string();
-    Ok(format!("`up --nodes 2`: {} (script: {line})", secs(t0.elapsed())))
+    let line = out
+        .lines()
+        .find(|l| l.contains("healthy in"))
+        .unwrap_or("")
+        .to_string();
+    Ok(format!(
+        "`up --nodes 2`: {} (script: {line})",
+        secs(t0.elapsed())
+    ))
 }
 
 fn drill_healthy(lab: &Lab) -> Res<String> {
     lab.mon("node1")?.check_healthy("node1", "node2")?;
-    lab.sql("write", "create table drill(id serial, what text, at timestamptz default now())")?;
+    lab.sql(
+        "write",
+        "create table drill(id serial, what text, at timestamptz default now())",
+    )?;
     lab.sql("write", "insert into drill(what) values ('healthy')")?;
     let ro = lab.sql("read", "select pg_is_in_recovery()")?;
     if ro != "t" {
-        return Err(format!("read VIP should reach the hot standby, pg_is_in_recovery = {ro}"));
+        return Err(format!(
+            "read VIP should reach the hot standby, pg_is_in_recovery = {ro}"
+        ));
     }
     let n = poll(Duration::from_secs(10), "the row on the standby", || {
-        lab.sql("read", "select count(*) from drill").ok().filter(|n| n == "1")
+        lab.sql("read", "select count(*) from drill")
+            .ok()
+            .filter(|n| n == "1")
     })?;
     Ok(format!("node1 PRI/LATEST/1000, node2 HS:sync/STREAMING|SYNC/100, read VIP on node2 ({n} row replicated)"))
 }
@@ -239,33 +326,49 @@ fn drill_kill_standby(lab: &Lab) -> Res<String> {
     let t0 = Instant::now();
     lab.run(&["kill-pg", "node2"])?;
     let (mut t_disc, mut t_read) = (None, None);
-    let mon = poll(Duration::from_secs(120), "node2 STOP/DISCONNECT, fail-count 1, read VIP on node1", || {
-        let m = lab.mon("node1").ok()?;
-        if m.attr("node2", "pgsql-data-status") == "DISCONNECT" && t_disc.is_none() {
-            t_disc = Some(t0.elapsed());
-        }
-        if m.started_on("vip-slave") == "node1" && t_read.is_none() {
-            t_read = Some(t0.elapsed());
-        }
-        let done = m.attr("node2", "pgsql-status") == "STOP"
-            && m.attr("node2", "pgsql-data-status") == "DISCONNECT"
-            && m.fails("node2") == 1
-            && m.started_on("vip-slave") == "node1";
-        done.then_some(m)
-    })?;
+    let mon = poll(
+        Duration::from_secs(120),
+        "node2 STOP/DISCONNECT, fail-count 1, read VIP on node1",
+        || {
+            let m = lab.mon("node1").ok()?;
+            if m.attr("node2", "pgsql-data-status") == "DISCONNECT" && t_disc.is_none() {
+                t_disc = Some(t0.elapsed());
+            }
+            if m.started_on("vip-slave") == "node1" && t_read.is_none() {
+                t_read = Some(t0.elapsed());
+            }
+            let done = m.attr("node2", "pgsql-status") == "STOP"
+                && m.attr("node2", "pgsql-data-status") == "DISCONNECT"
+                && m.fails("node2") == 1
+                && m.started_on("vip-slave") == "node1";
+            done.then_some(m)
+        },
+    )?;
     let t_settled = t0.elapsed();
     if mon.attr("node1", "pgsql-status") != "PRI" || mon.started_on("vip-master") != "node1" {
         return Err(format!("node1 should stay the primary\n{}", mon.text));
     }
     let ro = lab.sql("read", "select pg_is_in_recovery()")?;
     if ro != "f" {
-        return Err(format!("read VIP should now reach node1 (the primary), pg_is_in_recovery = {ro}"));
+        return Err(format!(
+            "read VIP should now reach node1 (the primary), pg_is_in_recovery = {ro}"
+        ));
     }
     lab.sql("write", "insert into drill(what) values ('standby down')")?;
     // runbook: restart the cluster stack on node2 (and clean up its failure)
     let t1 = Instant::now();
     lab.run(&["stop-node", "node2"])?;
-    lab.exec("node1", &["crm_resource", "--cleanup", "-r", "msPostgresql", "-N", "node2"])?;
+    lab.exec(
+        "node1",
+        &[
+            "crm_resource",
+            "--cleanup",
+            "-r",
+            "msPostgresql",
+            "-N",
+            "node2",
+        ],
+    )?;
     lab.run(&["start-node", "node2"])?;
     lab.wait_healthy(180)?;
     let t_back = t1.elapsed();
@@ -293,37 +396,50 @@ fn drill_kill_primary(lab: &Lab) -> Res<String> {
         let mut tries = 0;
         loop {
             tries += 1;
-            if writer.sql("write", "insert into drill(what) values ('after failover')").is_ok() {
+            if writer
+                .sql("write", "insert into drill(what) values ('after failover')")
+                .is_ok()
+            {
                 return Ok((t0.elapsed(), tries));
             }
             if t0.elapsed() > Duration::from_secs(120) {
-                return Err(format!("no write through the write VIP succeeded within 120 s ({tries} tries)"));
+                return Err(format!(
+                    "no write through the write VIP succeeded within 120 s ({tries} tries)"
+                ));
             }
             thread::sleep(Duration::from_millis(100));
         }
     });
     let (mut t_prom, mut t_vip) = (None, None);
-    let polled = poll(Duration::from_secs(120), "node2 promoted with the write VIP", || {
-        let m = lab.mon("node2").ok()?;
-        if m.promoted == ["node2"] && t_prom.is_none() {
-            t_prom = Some(t0.elapsed());
-        }
-        if m.started_on("vip-master") == "node2" && t_vip.is_none() {
-            t_vip = Some(t0.elapsed());
-        }
-        let done = t_prom.is_some()
-            && t_vip.is_some()
-            && m.started_on("vip-rep") == "node2"
-            && m.attr("node2", "pgsql-status") == "PRI"
-            && m.attr("node1", "pgsql-status") == "STOP"
-            && m.fails("node1") == 1;
-        done.then_some(m)
-    });
-    let (t_write, tries) = w.join().map_err(|_| "writer thread panicked".to_string())??;
+    let polled = poll(
+        Duration::from_secs(120),
+        "node2 promoted with the write VIP",
+        || {
+            let m = lab.mon("node2").ok()?;
+            if m.promoted == ["node2"] && t_prom.is_none() {
+                t_prom = Some(t0.elapsed());
+            }
+            if m.started_on("vip-master") == "node2" && t_vip.is_none() {
+                t_vip = Some(t0.elapsed());
+            }
+            let done = t_prom.is_some()
+                && t_vip.is_some()
+                && m.started_on("vip-rep") == "node2"
+                && m.attr("node2", "pgsql-status") == "PRI"
+                && m.attr("node1", "pgsql-status") == "STOP"
+                && m.fails("node1") == 1;
+            done.then_some(m)
+        },
+    );
+    let (t_write, tries) = w
+        .join()
+        .map_err(|_| "writer thread panicked".to_string())??;
     polled?;
     let rw = lab.sql("write", "select pg_is_in_recovery()")?;
     if rw != "f" {
-        return Err(format!("write VIP should reach a primary, pg_is_in_recovery = {rw}"));
+        return Err(format!(
+            "write VIP should reach a primary, pg_is_in_recovery = {rw}"
+        ));
     }
     let opt = |d: Option<Duration>| d.map(secs).unwrap_or_else(|| "-".into());
     Ok(format!(
@@ -345,14 +461,30 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
     );
     lab.exec("node1", &["sh", "-c", &basebackup])?;
     let t_copy = t0.elapsed();
-    lab.exec("node2", &["crm_resource", "--cleanup", "-r", "msPostgresql", "-N", "node1"])?;
+    lab.exec(
+        "node2",
+        &[
+            "crm_resource",
+            "--cleanup",
+            "-r",
+            "msPostgresql",
+            "-N",
+            "node1",
+        ],
+    )?;
     lab.run(&["start-node", "node1"])?;
     lab.wait_healthy(180)?;
     let t_back = t0.elapsed();
     lab.mon("node2")?.check_healthy("node2", "node1")?;
-    let rows = poll(Duration::from_secs(10), "all rows on the rebuilt standby", || {
-        lab.sql("read", "select count(*) from drill").ok().filter(|n| n == "3")
-    })?;
+    let rows = poll(
+        Duration::from_secs(10),
+        "all rows on the rebuilt standby",
+        || {
+            lab.sql("read", "select count(*) from drill")
+                .ok()
+                .filter(|n| n == "3")
+        },
+    )?;
     Ok(format!(
         "stop + pg_basebackup from {REP_VIP} + rm PGSQL.lock {}; node1 HS:sync after {} ({rows} rows via read VIP)",
         secs(t_copy),
@@ -379,7 +511,11 @@ fn lab_netns(root: &str) -> Vec<String> {
 
 fn host_links() -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir("/sys/class/net")
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -390,13 +526,19 @@ fn check_nothing_left(root: &str, netns: &[String], links_before: &[String]) -> 
     if Path::new(root).exists() {
         problems.push(format!("{root} still exists"));
     }
-    for entry in std::fs::read_dir("/proc").map_err(|e| e.to_string())?.flatten() {
+    for entry in std::fs::read_dir("/proc")
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
         let pid = entry.file_name().to_string_lossy().into_owned();
         if !pid.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        if status.lines().any(|l| l.starts_with("State:") && l.contains("Z")) {
+        if status
+            .lines()
+            .any(|l| l.starts_with("State:") && l.contains("Z"))
+        {
             continue; // a zombie holds nothing; the host's PID 1 reaps it
         }
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
@@ -414,10 +556,15 @@ fn check_nothing_left(root: &str, netns: &[String], links_before: &[String]) -> 
     }
     let links = host_links();
     if links != links_before {
-        problems.push(format!("host interfaces changed: {links_before:?} -> {links:?}"));
+        problems.push(format!(
+            "host interfaces changed: {links_before:?} -> {links:?}"
+        ));
     }
     if problems.is_empty() {
-        Ok(format!("no process, namespace, mount, interface or file of the lab left ({} netns checked)", netns.len()))
+        Ok(format!(
+            "no process, namespace, mount, interface or file of the lab left ({} netns checked)",
+            netns.len()
+        ))
     } else {
         Err(problems.join("\n"))
     }
@@ -441,7 +588,8 @@ fn main() {
         println!("0 passed, 0 failed, {DRILLS} skipped");
         return;
     }
-    let root = std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| "/var/tmp/pgcrm-lab-drills".into());
+    let root =
+        std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| "/var/tmp/pgcrm-lab-drills".into());
     let lab = Lab { root: root.clone() };
     let links_before = host_links();
     let t_all = Instant::now();
@@ -460,7 +608,7 @@ fn main() {
     let mut netns = Vec::new();
     {
         let _guard = Guard(Some(lab.clone()));
-        let drills: [(&str, fn(&Lab) -> Res<String>); 5] = [
+        let drills: [(&str, Drill); 5] = [
             ("up", drill_up),
             ("healthy", drill_healthy),
             ("kill-standby", drill_kill_standby),
@@ -491,7 +639,10 @@ fn main() {
                 .status();
         }
     } // the guard brings the lab down here
-    report("nothing-left-behind", check_nothing_left(&root, &netns, &links_before));
+    report(
+        "nothing-left-behind",
+        check_nothing_left(&root, &netns, &links_before),
+    );
     println!("lab drills: total {}", secs(t_all.elapsed()));
     println!("{passed} passed, {failed} failed");
     if failed > 0 {
