@@ -3,6 +3,11 @@
 mod cli;
 mod render;
 
+// Reading a large CIB is allocation-bound (an element tree, then the model); mimalloc halves
+// that cost compared with glibc's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(cli::main());
 }

@@ -17,12 +17,13 @@ struct Placement<'a> {
 
 /// Meta attributes in effect for a resource: its own, then its parents' (nearest first).
 #[derive(Clone, Default)]
-struct Meta(Vec<NvSets>);
+struct Meta<'m>(Vec<&'m NvSets>);
 
-impl Meta {
-    fn with(&self, own: &NvSets) -> Meta {
-        let mut chain = vec![own.clone()];
-        chain.extend(self.0.iter().cloned());
+impl<'m> Meta<'m> {
+    fn with(&self, own: &'m NvSets) -> Meta<'m> {
+        let mut chain = Vec::with_capacity(self.0.len() + 1);
+        chain.push(own);
+        chain.extend(self.0.iter().copied());
         Meta(chain)
     }
 
@@ -50,6 +51,8 @@ pub(super) struct Builder<'a> {
     pub stonith_enabled: bool,
     pub maintenance_mode: bool,
     history: HashMap<&'a str, Vec<(&'a str, &'a LrmResource)>>,
+    /// History keys by resource id with any `:N` instance suffix removed.
+    keys_by_base: HashMap<&'a str, Vec<&'a str>>,
     nodes: &'a [NodeStatus],
     used_history: HashSet<&'a str>,
     /// Nodes that a resource's state makes unclean (a failed stop with on-fail=fence, a
@@ -72,7 +75,15 @@ impl<'a> Builder<'a> {
                     .push((ns.uname.as_str(), lrm));
             }
         }
+        let mut keys_by_base: HashMap<&'a str, Vec<&'a str>> = HashMap::new();
+        for key in history.keys() {
+            keys_by_base.entry(base_of(key)).or_default().push(key);
+        }
+        for keys in keys_by_base.values_mut() {
+            keys.sort_unstable();
+        }
         Builder {
+            keys_by_base,
             stonith_enabled,
             maintenance_mode: cib.property("maintenance-mode").is_some_and(is_true),
             history,
@@ -330,16 +341,15 @@ impl<'a> Builder<'a> {
         meta: &Meta,
         promotable: bool,
     ) -> Vec<Placement<'a>> {
-        let mut keys: Vec<&'a str> = self
-            .history
-            .keys()
-            .copied()
-            .filter(|k| match key {
-                HistoryKey::Exact(id) => *k == id,
-                HistoryKey::Anonymous(id) => *k == id || base_of(k) == id,
-            })
-            .collect();
-        keys.sort();
+        let keys: Vec<&'a str> = match key {
+            HistoryKey::Exact(id) => self
+                .history
+                .get_key_value(id)
+                .map(|(k, _)| *k)
+                .into_iter()
+                .collect(),
+            HistoryKey::Anonymous(id) => self.keys_by_base.get(id).cloned().unwrap_or_default(),
+        };
         let mut out: Vec<Placement<'a>> = Vec::new();
         for k in keys {
             for pl in self.placements_for_key(p, k, meta, promotable) {
