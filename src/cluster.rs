@@ -1,11 +1,14 @@
 //! Where the CIB comes from: the one `Cluster` interface every command uses, and its backends.
 //!
-//! Today the backend is a saved CIB file (`--cib-file`, or Pacemaker's own `CIB_file`
-//! variable); the live daemon backend slots in behind the same trait. Nothing here prints.
+//! Two backends: a saved CIB file (`--cib-file`, or Pacemaker's own `CIB_file` variable) and
+//! the live daemons on this node, reached over their own IPC (`crate::ipc`). Nothing here
+//! prints.
 
 use crate::cib::Cib;
+use crate::ipc::cib::{CibChannel, CibClient, Scope};
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A source of cluster state and the target of cluster changes.
 pub trait Cluster {
@@ -53,13 +56,41 @@ impl Cluster for CibFile {
     }
 }
 
-/// Chooses the backend as Pacemaker's tools do: an explicit file first, then `CIB_file`.
-/// `cib_file_env` is the value of `CIB_file`, passed in so the library never reads the
-/// process environment behind the caller's back.
-pub fn open(cib_file: Option<&Path>, cib_file_env: Option<&str>) -> Result<Box<dyn Cluster>> {
+/// The cluster this node belongs to, through the CIB manager's read-only channel (`cib_ro`,
+/// as crm_mon uses) for reads.
+#[derive(Debug, Clone)]
+pub struct LiveCluster {
+    timeout: Duration,
+}
+
+impl LiveCluster {
+    pub fn new(timeout: Duration) -> Self {
+        LiveCluster { timeout }
+    }
+}
+
+impl Cluster for LiveCluster {
+    fn origin(&self) -> String {
+        "live".to_string()
+    }
+
+    fn query_cib(&self) -> Result<Cib> {
+        let mut client = CibClient::connect(CibChannel::ReadOnly, self.timeout)?;
+        let reply = client.query(Scope::Whole)?;
+        Cib::parse(&reply.xml).map_err(|e| e.in_document("the live CIB"))
+    }
+}
+
+/// How long a live request may take before pgcrm gives up (and exits 124).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Chooses the backend as Pacemaker's tools do: an explicit file first, then `CIB_file`,
+/// then the live cluster. `cib_file_env` is the value of `CIB_file`, passed in so the
+/// library never reads the process environment behind the caller's back.
+pub fn open(cib_file: Option<&Path>, cib_file_env: Option<&str>) -> Box<dyn Cluster> {
     match (cib_file, cib_file_env.filter(|v| !v.is_empty())) {
-        (Some(path), _) => Ok(Box::new(CibFile::new(path))),
-        (None, Some(path)) => Ok(Box::new(CibFile::new(path))),
-        (None, None) => Err(Error::NoLiveBackend),
+        (Some(path), _) => Box::new(CibFile::new(path)),
+        (None, Some(path)) => Box::new(CibFile::new(path)),
+        (None, None) => Box::new(LiveCluster::new(DEFAULT_TIMEOUT)),
     }
 }

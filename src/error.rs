@@ -6,16 +6,38 @@ use std::path::PathBuf;
 /// Pacemaker's exit codes that pgcrm uses (`crm_error -l -X`).
 pub mod exit {
     pub const OK: i32 = 0;
+    /// Unspecified error.
     pub const ERROR: i32 = 1;
+    pub const INVALID_PARAM: i32 = 2;
     pub const INSUFFICIENT_PRIV: i32 = 4;
     pub const USAGE: i32 = 64;
+    /// The input is not what it must be (e.g. not XML).
     pub const DATAERR: i32 = 65;
+    /// The input file does not exist.
     pub const NOINPUT: i32 = 66;
+    /// A necessary service is unavailable.
+    pub const UNAVAILABLE: i32 = 69;
+    pub const IOERR: i32 = 74;
+    /// Temporary failure, try again.
+    pub const TEMPFAIL: i32 = 75;
+    /// Protocol violated.
     pub const PROTOCOL: i32 = 76;
+    /// Refused for lack of permission.
     pub const NOPERM: i32 = 77;
+    /// Invalid configuration.
     pub const CONFIG: i32 = 78;
+    /// Lost connection to something / not connected.
     pub const DISCONNECT: i32 = 102;
+    /// Update older than existing configuration.
+    pub const OLD: i32 = 103;
+    /// No such object.
     pub const NOSUCH: i32 = 105;
+    /// Object already exists.
+    pub const EXISTS: i32 = 108;
+    /// Requested item has multiple matches.
+    pub const MULTIPLE: i32 = 109;
+    /// Requested action not yet finished.
+    pub const INDETERMINATE: i32 = 112;
     pub const TIMEOUT: i32 = 124;
 }
 
@@ -37,8 +59,9 @@ pub enum Error {
     /// Adds the name of the document to an error about its content.
     #[error("{origin}: {inner}")]
     In { origin: String, inner: Box<Error> },
-    #[error("no live cluster connection yet: pass --cib-file FILE or set CIB_file (the daemon client is not built into this version)")]
-    NoLiveBackend,
+    /// Talking to the live cluster's daemons failed.
+    #[error("{0}")]
+    Ipc(#[from] crate::ipc::IpcError),
     #[error("{kind} '{name}' not found{hint}")]
     NoSuch {
         kind: &'static str,
@@ -57,7 +80,7 @@ impl Error {
             Error::Xml(_) => exit::DATAERR,
             Error::Cib(_) => exit::CONFIG,
             Error::In { inner, .. } => inner.exit_code(),
-            Error::NoLiveBackend => exit::DISCONNECT,
+            Error::Ipc(e) => e.exit_code(),
             Error::NoSuch { .. } => exit::NOSUCH,
         }
     }

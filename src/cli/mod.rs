@@ -75,7 +75,7 @@ pub struct CommandContext {
 }
 
 impl CommandContext {
-    pub fn cluster(&self) -> pgcrm::Result<Box<dyn Cluster>> {
+    pub fn cluster(&self) -> Box<dyn Cluster> {
         cluster::open(
             self.global.cib_file.as_deref(),
             self.cib_file_env.as_deref(),

@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
-    let cluster = ctx.cluster()?;
+    let cluster = ctx.cluster();
     let report = status::report(cluster.as_ref())?;
     match ctx.global.output {
         OutputFormat::Json => {

@@ -195,7 +195,7 @@ pub struct CibNotification {
 }
 
 /// Human-readable reason and exit code for a legacy CIB return code.
-pub fn cib_rc_reason(rc: i32) -> (&'static str, u8) {
+pub fn cib_rc_reason(rc: i32) -> (&'static str, i32) {
     match rc {
         0 => ("ok", 0),
         -1 => ("operation not permitted", exit::INSUFFICIENT_PRIV),

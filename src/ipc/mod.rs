@@ -86,41 +86,8 @@ impl Service {
     }
 }
 
-/// Pacemaker exit codes (`crm_exit_t`) used by [`IpcError::exit_code`].
-pub mod exit {
-    /// Unspecified error.
-    pub const ERROR: u8 = 1;
-    /// Invalid parameter.
-    pub const INVALID_PARAM: u8 = 2;
-    /// Insufficient privileges.
-    pub const INSUFFICIENT_PRIV: u8 = 4;
-    /// Necessary service unavailable.
-    pub const UNAVAILABLE: u8 = 69;
-    /// Input/output error.
-    pub const IOERR: u8 = 74;
-    /// Temporary failure, try again.
-    pub const TEMPFAIL: u8 = 75;
-    /// Protocol violated.
-    pub const PROTOCOL: u8 = 76;
-    /// Insufficient privileges (refused to act).
-    pub const NOPERM: u8 = 77;
-    /// Invalid configuration (e.g. schema validation failed).
-    pub const CONFIG: u8 = 78;
-    /// Lost connection to something / not connected.
-    pub const DISCONNECT: u8 = 102;
-    /// Update older than existing configuration.
-    pub const OLD: u8 = 103;
-    /// No such object.
-    pub const NOSUCH: u8 = 105;
-    /// Object already exists.
-    pub const EXISTS: u8 = 108;
-    /// Requested item has multiple matches.
-    pub const MULTIPLE: u8 = 109;
-    /// Requested action not yet finished (the usual ack status).
-    pub const INDETERMINATE: u8 = 112;
-    /// Timeout occurred.
-    pub const TIMEOUT: u8 = 124;
-}
+/// Pacemaker exit codes (`crm_exit_t`): the crate's one table.
+pub use crate::error::exit;
 
 /// Everything that can go wrong talking to a daemon, phrased for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -193,7 +160,7 @@ pub enum IpcError {
         /// Human-readable reason.
         reason: String,
         /// Pacemaker exit code for this refusal.
-        exit: u8,
+        exit: i32,
     },
     /// A request that does not fit the IPC buffer even compressed.
     #[error("request to {service} is too large: {detail}; raise PCMK_ipc_buffer on all nodes")]
@@ -236,7 +203,7 @@ pub enum IpcError {
 
 impl IpcError {
     /// The Pacemaker exit code (`crm_exit_t`) a command failing with this error should use.
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_code(&self) -> i32 {
         match self {
             IpcError::NotRunning { .. } | IpcError::Disconnected { .. } => exit::DISCONNECT,
             IpcError::PermissionDenied { .. } => exit::INSUFFICIENT_PRIV,
@@ -443,7 +410,11 @@ pub(crate) fn check_ack(service: &str, op: &str, msg: &Message) -> Result<(), Ip
             op: op.to_owned(),
             rc: s,
             reason: format!("status {s}"),
-            exit: u8::try_from(s).unwrap_or(exit::ERROR),
+            exit: if (0..=255).contains(&s) {
+                s
+            } else {
+                exit::ERROR
+            },
         }),
     }
 }
