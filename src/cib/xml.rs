@@ -228,7 +228,6 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(o)
 }
 
-
 fn start_element(start: &BytesStart, reader: &Reader<&[u8]>) -> Result<Element, XmlError> {
     let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
     let mut element = Element::new(name);
