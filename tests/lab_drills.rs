@@ -5,7 +5,7 @@
 //! check that the lab left nothing behind. Prints each drill's timings and one closing line
 //! `N passed, N failed`. Skips (exit 0) when not root or when `PGCRM_SKIP_LAB=1`.
 //!
-//! The lab root is `PGCRM_LAB_ROOT` when set, else `/var/tmp/pgcrm-lab-drills` (not the
+//! The lab root is `PGCRM_LAB_ROOT` when set, else `/var/tmp/pgcrm-lab-drills-<hash of the checkout path>` (not the
 //! default root of an operator's interactive lab).
 
 use std::collections::HashMap;
@@ -588,8 +588,7 @@ fn main() {
         println!("0 passed, 0 failed, {DRILLS} skipped");
         return;
     }
-    let root =
-        std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| "/var/tmp/pgcrm-lab-drills".into());
+    let root = std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| default_lab_root());
     let lab = Lab { root: root.clone() };
     let links_before = host_links();
     let t_all = Instant::now();
@@ -648,4 +647,13 @@ fn main() {
     if failed > 0 {
         std::process::exit(1);
     }
+}
+
+/// `/var/tmp/pgcrm-lab-drills-<hash of this checkout's path>`: two checkouts on one machine
+/// (CI beside a developer, or several work trees) never share, and so never tear down, a lab.
+fn default_lab_root() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_MANIFEST_DIR").hash(&mut h);
+    format!("/var/tmp/pgcrm-lab-drills-{:08x}", h.finish() as u32)
 }
