@@ -28,6 +28,9 @@ _pgcrm() {
             pgcrm,status)
                 cmd="pgcrm__subcmd__status"
                 ;;
+            pgcrm,verify)
+                cmd="pgcrm__subcmd__verify"
+                ;;
             pgcrm__subcmd__help,completions)
                 cmd="pgcrm__subcmd__help__subcmd__completions"
                 ;;
@@ -40,6 +43,9 @@ _pgcrm() {
             pgcrm__subcmd__help,status)
                 cmd="pgcrm__subcmd__help__subcmd__status"
                 ;;
+            pgcrm__subcmd__help,verify)
+                cmd="pgcrm__subcmd__help__subcmd__verify"
+                ;;
             *)
                 ;;
         esac
@@ -47,7 +53,7 @@ _pgcrm() {
 
     case "${cmd}" in
         pgcrm)
-            opts="-h -V --cib-file --output --help --version status completions generate-assets help"
+            opts="-h -V --cib-file --output --help --version status verify completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -113,7 +119,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__help)
-            opts="status completions generate-assets help"
+            opts="status verify completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -182,6 +188,20 @@ _pgcrm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgcrm__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgcrm__subcmd__status)
             opts="-A -f -r -1 -h --show-node-attributes --failcounts --inactive --one-shot --cib-file --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -189,6 +209,36 @@ _pgcrm() {
                 return 0
             fi
             case "${prev}" in
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__verify)
+            opts="-h --strict --corosync-conf --no-agents --ocf-root --cib-file --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --corosync-conf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ocf-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cib-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

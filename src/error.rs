@@ -62,6 +62,18 @@ pub enum Error {
     /// Talking to the live cluster's daemons failed.
     #[error("{0}")]
     Ipc(#[from] crate::ipc::IpcError),
+    #[error("{path}:{line}: not a valid corosync.conf: {message}")]
+    CorosyncConf {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    /// A file other than the CIB (corosync.conf) could not be read.
+    #[error("{path}: cannot read: {source}")]
+    FileRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{kind} '{name}' not found{hint}")]
     NoSuch {
         kind: &'static str,
@@ -82,6 +94,12 @@ impl Error {
             Error::In { inner, .. } => inner.exit_code(),
             Error::Ipc(e) => e.exit_code(),
             Error::NoSuch { .. } => exit::NOSUCH,
+            Error::CorosyncConf { .. } => exit::DATAERR,
+            Error::FileRead { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound => exit::NOINPUT,
+                std::io::ErrorKind::PermissionDenied => exit::NOPERM,
+                _ => exit::ERROR,
+            },
         }
     }
 

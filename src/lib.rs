@@ -4,9 +4,11 @@
 
 pub mod cib;
 pub mod cluster;
+pub mod corosync;
 pub mod error;
 pub mod ipc;
 pub mod ops;
+pub mod rules;
 pub mod state;
 
 pub use error::{Error, Result};

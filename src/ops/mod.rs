@@ -2,3 +2,4 @@
 //! The CLI parses arguments, calls these, and renders what they return.
 
 pub mod status;
+pub mod verify;
