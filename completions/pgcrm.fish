@@ -31,6 +31,7 @@ complete -c pgcrm -n "__fish_pgcrm_needs_command" -s h -l help -d 'Print help (s
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -s V -l version -d 'Print version'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -50,6 +51,105 @@ json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l strict -d 'Exit 1 when warnings are found (errors always exit 78)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l no-agents -d 'Do not run the installed agents\' meta-data; use pgcrm\'s built-in knowledge of ocf:heartbeat:pgsql, ocf:pgcrm:pgsql, pgsqlms, IPaddr2 and ping only'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "list" -d 'List every resource and where it runs, like crm_resource --list'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "locate" -d 'Show the nodes where a resource is active, like crm_resource --locate'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "constraints" -d 'List the cli-prefer/cli-ban constraints that move and ban commands left, with lifetime and "expired but present"'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "move" -d 'Move a resource to a node; a promotable clone moves its Promoted role (a switchover)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "ban" -d 'Keep a resource off a node (cli-ban-RSC-on-NODE, score -INFINITY)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "clear" -d 'Remove the cli-prefer/cli-ban constraints of a resource, listing each'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "start" -d 'Let the cluster start a resource (removes target-role=Stopped, like crm_resource -v started)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "stop" -d 'Stop a resource (meta target-role=Stopped)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from locate" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from locate" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from locate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from constraints" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from constraints" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from constraints" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -s N -l to -d 'The node to move to' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -s u -l lifetime -d 'How long the constraint lasts: ISO 8601 (PT5M) or 5m, 2h' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l role -d 'The role to move (default: promoted for a promotable clone, else started)' -r -f -a "started\t'Any active role (for a promotable clone: the instance, not the primary)'
+promoted\t'The Promoted role of a promotable clone (the primary)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l force -d 'Move even when the target fails a pre-check (the message says what risk it takes)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l keep-constraint -d 'Keep the cli-prefer constraint after a successful --wait'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -s u -l lifetime -d 'How long the ban lasts: ISO 8601 (PT5M) or 5m, 2h' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l role -d 'Ban only this role (promoted: the node may still run a standby)' -r -f -a "started\t'Any active role (for a promotable clone: the instance, not the primary)'
+promoted\t'The Promoted role of a promotable clone (the primary)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -s N -l node -d 'Only those naming this node' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l expired -d 'Only those whose lifetime has ended'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every resource and where it runs, like crm_resource --list'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "locate" -d 'Show the nodes where a resource is active, like crm_resource --locate'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "constraints" -d 'List the cli-prefer/cli-ban constraints that move and ban commands left, with lifetime and "expired but present"'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "move" -d 'Move a resource to a node; a promotable clone moves its Promoted role (a switchover)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "ban" -d 'Keep a resource off a node (cli-ban-RSC-on-NODE, score -INFINITY)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove the cli-prefer/cli-ban constraints of a resource, listing each'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "start" -d 'Let the cluster start a resource (removes target-role=Stopped, like crm_resource -v started)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop a resource (meta target-role=Stopped)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
@@ -58,8 +158,19 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l cib-file
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status verify completions generate-assets help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status verify completions generate-assets help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status verify completions generate-assets help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status verify completions generate-assets help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status verify completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status verify resource completions generate-assets help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status verify resource completions generate-assets help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status verify resource completions generate-assets help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status verify resource completions generate-assets help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status verify resource completions generate-assets help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status verify resource completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "list" -d 'List every resource and where it runs, like crm_resource --list'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "locate" -d 'Show the nodes where a resource is active, like crm_resource --locate'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "constraints" -d 'List the cli-prefer/cli-ban constraints that move and ban commands left, with lifetime and "expired but present"'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "move" -d 'Move a resource to a node; a promotable clone moves its Promoted role (a switchover)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "ban" -d 'Keep a resource off a node (cli-ban-RSC-on-NODE, score -INFINITY)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "clear" -d 'Remove the cli-prefer/cli-ban constraints of a resource, listing each'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "start" -d 'Let the cluster start a resource (removes target-role=Stopped, like crm_resource -v started)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "stop" -d 'Stop a resource (meta target-role=Stopped)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'

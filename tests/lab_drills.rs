@@ -622,6 +622,107 @@ fn check_nothing_left(root: &str, netns: &[String], links_before: &[String]) -> 
     }
 }
 
+const PGCRM: &str = env!("CARGO_BIN_EXE_pgcrm");
+
+/// Runs pgcrm inside a node: (exit code, stdout, stderr).
+fn pgcrm_in(lab: &Lab, node: &str, args: &[&str]) -> Res<(i32, String, String)> {
+    let mut all = vec!["exec", node, PGCRM];
+    all.extend_from_slice(args);
+    let o = lab
+        .cmd(&all)
+        .output()
+        .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+    Ok((
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    ))
+}
+
+/// The runbook's planned switchover with `pgcrm resource move --wait`: refused without
+/// --yes when stdin is not a terminal; then node1 (the rebuilt standby) becomes Promoted,
+/// the VIPs follow, the old primary node2 is left stopped (PGSQL.lock, as the runbook says),
+/// and the move's constraints are gone.
+fn drill_switchover(lab: &Lab) -> Res<String> {
+    let (code, out, err) = pgcrm_in(
+        lab,
+        "node2",
+        &["resource", "move", "msPostgresql", "--to", "node1"],
+    )?;
+    if code != 64 || !out.is_empty() || !err.contains("--yes") {
+        return Err(format!(
+            "without --yes: expected exit 64 and one line, got {code}: {out}{err}"
+        ));
+    }
+    let t0 = Instant::now();
+    let (code, out, err) = pgcrm_in(
+        lab,
+        "node2",
+        &[
+            "resource",
+            "move",
+            "msPostgresql",
+            "--to",
+            "node1",
+            "--yes",
+            "--wait=3m",
+        ],
+    )?;
+    let took = t0.elapsed();
+    if code != 0 {
+        return Err(format!("move --wait exited {code}:\n{out}{err}"));
+    }
+    for needle in [
+        "Creating cli-prefer-msPostgresql: msPostgresql Promoted on node1",
+        "demote pgsql on node2 ok",
+        "promote pgsql on node1 ok",
+        "msPostgresql Promoted on node1 (",
+        "Removing cli-prefer-msPostgresql",
+        "Removing cli-ban-msPostgresql-on-node2",
+    ] {
+        if !out.contains(needle) {
+            return Err(format!("move output lacks {needle:?}:\n{out}{err}"));
+        }
+    }
+    let m = lab.mon("node1")?;
+    for (what, got, exp) in [
+        ("Promoted", m.promoted.join(" "), "node1"),
+        (
+            "vip-master",
+            m.started_on("vip-master").to_string(),
+            "node1",
+        ),
+        ("vip-rep", m.started_on("vip-rep").to_string(), "node1"),
+        (
+            "node1 pgsql-status",
+            m.attr("node1", "pgsql-status").to_string(),
+            "PRI",
+        ),
+        (
+            "node2 pgsql-status",
+            m.attr("node2", "pgsql-status").to_string(),
+            "STOP",
+        ),
+    ] {
+        if got != exp {
+            return Err(format!("{what}: expected {exp}, got {got}\n{}", m.text));
+        }
+    }
+    let (code, cons, err) = pgcrm_in(lab, "node1", &["resource", "constraints"])?;
+    if code != 0 || cons != "No cli-* constraints\n" {
+        return Err(format!("constraints left ({code}): {cons}{err}"));
+    }
+    lab.sql(
+        "write",
+        "insert into drill(what) values ('after switchover')",
+    )?;
+    let actions = out.lines().filter(|l| l.starts_with("  ")).count();
+    Ok(format!(
+        "node1 Promoted, VIPs on node1, node2 STOP, constraints cleared; {actions} actions in {}",
+        secs(took)
+    ))
+}
+
 fn effective_uid() -> Option<u32> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("Uid:"))?;
@@ -659,16 +760,17 @@ fn main() {
     let mut netns = Vec::new();
     {
         let _guard = Guard(Some(lab.clone()));
-        let drills: [(&str, Drill); 6] = [
+        let drills: &[(&str, Drill)] = &[
             ("up", drill_up),
             ("healthy", drill_healthy),
             ("verify-live", drill_verify_live),
             ("kill-standby", drill_kill_standby),
             ("kill-primary", drill_kill_primary),
             ("rebuild-old-primary", drill_rebuild),
+            ("switchover", drill_switchover),
         ];
         let mut broken = false;
-        for (name, drill) in drills {
+        for &(name, drill) in drills {
             if broken {
                 report(name, Err("not run: an earlier drill failed".into()));
                 continue;

@@ -1,5 +1,9 @@
 //! What commands do, as functions of typed inputs returning typed results (cargo's `ops`).
-//! The CLI parses arguments, calls these, and renders what they return.
+//! The CLI parses arguments, calls these, and renders what they return. Mutating ops build a
+//! `plan::Plan` (one CIB change); the CLI shows, confirms and applies it.
 
+pub mod plan;
+pub mod resource;
 pub mod status;
 pub mod verify;
+pub mod wait;
