@@ -4,6 +4,7 @@
 
 pub mod cib;
 pub mod cluster;
+pub mod crmsh;
 pub mod error;
 pub mod ipc;
 pub mod ops;
