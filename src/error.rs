@@ -62,6 +62,9 @@ pub enum Error {
     /// Talking to the live cluster's daemons failed.
     #[error("{0}")]
     Ipc(#[from] crate::ipc::IpcError),
+    /// A crm shell text that is not valid, or names what does not exist.
+    #[error("{0}")]
+    Crmsh(#[from] crate::crmsh::ParseError),
     #[error("{kind} '{name}' not found{hint}")]
     NoSuch {
         kind: &'static str,
@@ -82,6 +85,10 @@ impl Error {
             Error::In { inner, .. } => inner.exit_code(),
             Error::Ipc(e) => e.exit_code(),
             Error::NoSuch { .. } => exit::NOSUCH,
+            Error::Crmsh(e) => match e.kind {
+                crate::crmsh::ErrorKind::Syntax => exit::DATAERR,
+                crate::crmsh::ErrorKind::Reference => exit::CONFIG,
+            },
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod completions;
+pub mod config;
 pub mod status;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -19,7 +20,9 @@ Exit codes (Pacemaker's, see crm_error -l -X):
   65   the CIB file is not XML (DATAERR)
   66   the CIB file does not exist (NOINPUT)
   77   permission denied reading the CIB (NOPERM)
-  78   the XML is not a usable CIB: wrong root element, no configuration, a dangling reference (CONFIG)
+  65   a crm file with a syntax error (config check/load), reported as FILE:LINE:COL
+  78   the XML is not a usable CIB: wrong root element, no configuration, a dangling reference (CONFIG);
+       a crm file naming a resource that does not exist
   102  not connected to a cluster (DISCONNECT)
   105  no such resource or node (NOSUCH)
   124  timed out (TIMEOUT)
@@ -60,6 +63,8 @@ pub enum OutputFormat {
 pub enum Command {
     /// Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view
     Status(status::Args),
+    /// The configuration in crm shell syntax: show, check, load (plan), init
+    Config(config::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(completions::Args),
     /// Regenerate completions/ and man/ from these definitions (for maintainers)
@@ -118,6 +123,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Status(args) => status::run(&ctx, &args),
+        Command::Config(args) => config::run(&ctx, &args),
         Command::Completions(args) => completions::run(&args),
         Command::GenerateAssets(args) => assets::run(&args),
     };

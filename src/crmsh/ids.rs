@@ -92,6 +92,13 @@ pub fn inherit(new: &mut Element, old: &Element) {
             new.attrs.insert(0, ("id".into(), id.to_string()));
         }
     }
+    // Same attribute order as before, so an unchanged object shows no change at all.
+    new.attrs.sort_by_key(|(k, _)| {
+        old.attrs
+            .iter()
+            .position(|(o, _)| o == k)
+            .unwrap_or(usize::MAX)
+    });
     // crmsh drops these defaults when it reads the CIB; keep them where they were.
     for (tag, attr, default) in [
         ("rule", "boolean-op", "and"),

@@ -175,14 +175,16 @@ fn statement(st: &Statement) -> R<Object> {
         "tag" => (tag(&mut p)?, "tags"),
         "xml" => return xml(st),
         "rsc_template" | "bundle" | "fencing_topology" | "alert" | "role" | "acl_target"
-        | "user" | "group_acl" => return Err(Located::new(
-            head.line,
-            head.col,
-            format!(
+        | "user" | "group_acl" => {
+            return Err(Located::new(
+                head.line,
+                head.col,
+                format!(
                 "'{}' is not supported by pgcrm yet: write it as an xml statement (xml <{}.../>)",
                 head.text, head.text
             ),
-        )),
+            ))
+        }
         _ => {
             return Err(Located::new(
                 head.line,
@@ -646,8 +648,8 @@ fn expression(p: &mut P) -> R<Element> {
         "defined" | "not_defined" => {
             let attr = p.expect("an attribute name")?;
             Ok(Element::new("expression")
-                .with_attr("operation", &first.text)
-                .with_attr("attribute", &attr.text))
+                .with_attr("attribute", &attr.text)
+                .with_attr("operation", &first.text))
         }
         "date" => date_expression(p),
         _ => {
@@ -669,8 +671,8 @@ fn expression(p: &mut P) -> R<Element> {
             }
             let value = p.expect("a value to compare with")?;
             let mut e = Element::new("expression")
-                .with_attr("operation", op)
-                .with_attr("attribute", &first.text);
+                .with_attr("attribute", &first.text)
+                .with_attr("operation", op);
             if let Some(t) = typ {
                 e.set_attr("type", t);
             }
@@ -932,8 +934,14 @@ fn colocation_or_order(
     b: &str,
     q: &str,
 ) -> R<Element> {
-    if toks.len() < 2 && !uses_sets(toks, 2) || toks.is_empty() {
-        return Err(p.expected("two resources"));
+    let resources = toks
+        .iter()
+        .filter(|t| {
+            !matches!(t.text.as_str(), "(" | ")" | "[" | "]" | "_rsc_set_") && !t.text.contains('=')
+        })
+        .count();
+    if resources < 2 {
+        return Err(p.expected("two resources (or resource sets)"));
     }
     if uses_sets(toks, 2) {
         let sets = resource_sets(p, toks, q)?;
@@ -981,9 +989,11 @@ fn order(p: &mut P) -> R<Element> {
                 "Mandatory"
             }
             .to_string(),
-            _ => return Err(p.err(format!(
+            _ => {
+                return Err(p.err(format!(
                 "'{s}' is not an order kind: expected Mandatory, Optional, Serialize or a score"
-            ))),
+            )))
+            }
         };
         el.set_attr("kind", kind);
         p.i += 1;
