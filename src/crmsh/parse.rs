@@ -1047,7 +1047,9 @@ fn properties(p: &mut P, tag: &str, default_id: &str) -> R<Element> {
         }
     }
     let mut set = attr_list(p, tag)?;
-    set.attrs.insert(0, ("id".into(), id));
+    if set.attr("id").is_none() {
+        set.attrs.insert(0, ("id".into(), id));
+    }
     p.done("name=value")?;
     Ok(set)
 }
