@@ -31,6 +31,9 @@ _pgcrm() {
             pgcrm,status)
                 cmd="pgcrm__subcmd__status"
                 ;;
+            pgcrm,verify)
+                cmd="pgcrm__subcmd__verify"
+                ;;
             pgcrm__subcmd__config,check)
                 cmd="pgcrm__subcmd__config__subcmd__check"
                 ;;
@@ -76,6 +79,9 @@ _pgcrm() {
             pgcrm__subcmd__help,status)
                 cmd="pgcrm__subcmd__help__subcmd__status"
                 ;;
+            pgcrm__subcmd__help,verify)
+                cmd="pgcrm__subcmd__help__subcmd__verify"
+                ;;
             pgcrm__subcmd__help__subcmd__config,check)
                 cmd="pgcrm__subcmd__help__subcmd__config__subcmd__check"
                 ;;
@@ -95,7 +101,7 @@ _pgcrm() {
 
     case "${cmd}" in
         pgcrm)
-            opts="-h -V --cib-file --output --help --version status config completions generate-assets help"
+            opts="-h -V --cib-file --output --help --version status config verify completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,7 +417,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__help)
-            opts="status config completions generate-assets help"
+            opts="status config verify completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -550,6 +556,20 @@ _pgcrm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgcrm__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgcrm__subcmd__status)
             opts="-A -f -r -1 -h --show-node-attributes --failcounts --inactive --one-shot --cib-file --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -557,6 +577,36 @@ _pgcrm() {
                 return 0
             fi
             case "${prev}" in
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__verify)
+            opts="-h --strict --corosync-conf --no-agents --ocf-root --cib-file --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --corosync-conf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ocf-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cib-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -65,6 +65,18 @@ pub enum Error {
     /// A crm shell text that is not valid, or names what does not exist.
     #[error("{0}")]
     Crmsh(#[from] crate::crmsh::ParseError),
+    #[error("{path}:{line}: not a valid corosync.conf: {message}")]
+    CorosyncConf {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    /// A file other than the CIB (corosync.conf) could not be read.
+    #[error("{path}: cannot read: {source}")]
+    FileRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{kind} '{name}' not found{hint}")]
     NoSuch {
         kind: &'static str,
@@ -88,6 +100,12 @@ impl Error {
             Error::Crmsh(e) => match e.kind {
                 crate::crmsh::ErrorKind::Syntax => exit::DATAERR,
                 crate::crmsh::ErrorKind::Reference => exit::CONFIG,
+            },
+            Error::CorosyncConf { .. } => exit::DATAERR,
+            Error::FileRead { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound => exit::NOINPUT,
+                std::io::ErrorKind::PermissionDenied => exit::NOPERM,
+                _ => exit::ERROR,
             },
         }
     }

@@ -507,3 +507,168 @@ fn config_init_generates_the_runbook_configuration() {
         );
     }
 }
+
+fn verify_fixture(name: &str) -> String {
+    root()
+        .join("tests/fixtures/cib/verify")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn verify_exit_codes_follow_the_worst_finding() {
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    // The runbook: warnings only (fencing, short timeouts) -> 0, or 1 with --strict.
+    let o = pgcrm(&["verify", "--no-agents", "--cib-file", ex]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.starts_with("Warnings (6):\n  PG001  stonith-enabled: "),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "fix: `cibadmin --modify --xml-text '<op id=\"pgsql-start-0s\" timeout=\"120s\"/>'`"
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with(": 0 errors, 6 warnings, 1 info\n"), "{text}");
+    let o = pgcrm(&["verify", "--no-agents", "--strict", "--cib-file", ex]);
+    assert_eq!(o.status.code(), Some(1));
+    // An error -> 78, as crm_verify for an invalid configuration.
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--cib-file",
+        &verify_fixture("clone-no-notify.xml"),
+    ]);
+    assert_eq!(o.status.code(), Some(78));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("Errors (2):\n  PG402  msPostgresql: "));
+    // Nothing found -> 0 even with --strict.
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--strict",
+        "--cib-file",
+        &verify_fixture("clean.xml"),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).ends_with(": no problems found\n"));
+}
+
+#[test]
+fn verify_json_contract() {
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--output",
+        "json",
+        "--cib-file",
+        example().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["counts"]["warning"], 6);
+    assert_eq!(v["counts"]["info"], 1);
+    let f = &v["findings"][0];
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["rule"], "PG001");
+    assert_eq!(f["object"], "stonith-enabled");
+    assert!(f["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("examples/cluster.xml"));
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Fencing is disabled"));
+    assert!(f["fix"]
+        .as_str()
+        .unwrap()
+        .contains("crm_attribute --type crm_config --name stonith-enabled --update true"));
+    let agents = v["agents"].as_array().unwrap();
+    assert!(agents
+        .iter()
+        .any(|a| a["agent"] == "ocf:heartbeat:pgsql" && a["source"] == "built-in"));
+}
+
+#[test]
+fn verify_runs_the_installed_agents_meta_data() {
+    // A fake OCF root whose pgsql predates replication: the runbook's rep_mode is an error.
+    let o = pgcrm_env(
+        &[
+            "verify",
+            "--output",
+            "json",
+            "--cib-file",
+            example().to_str().unwrap(),
+        ],
+        &[("OCF_ROOT", &verify_fixture("ocf-old"))],
+    );
+    assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules[0], "PG202", "{rules:?}");
+    assert!(
+        rules.contains(&"PG204"),
+        "IPaddr2 is not in the fake root: {rules:?}"
+    );
+}
+
+#[test]
+fn verify_reads_corosync_conf() {
+    let ex = example();
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--cib-file",
+        ex.to_str().unwrap(),
+        "--corosync-conf",
+        &verify_fixture("corosync/bad.conf"),
+    ]);
+    assert_eq!(o.status.code(), Some(78));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("PG601  totem.interface[0] ("), "{text}");
+    assert!(text.contains("corosync/bad.conf): "), "{text}");
+    // Two clusters sharing one multicast address and port.
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--cib-file",
+        ex.to_str().unwrap(),
+        "--corosync-conf",
+        &verify_fixture("corosync/udp-a.conf"),
+        "--corosync-conf",
+        &verify_fixture("corosync/udp-b.conf"),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("PG604"));
+    // Malformed and missing files: one line naming the file, nothing on stdout.
+    let o = pgcrm(&[
+        "verify",
+        "--cib-file",
+        ex.to_str().unwrap(),
+        "--corosync-conf",
+        &verify_fixture("corosync/malformed.conf"),
+    ]);
+    assert_fails(
+        &o,
+        65,
+        "malformed.conf:1: not a valid corosync.conf: section 'totem' is never closed",
+    );
+    let o = pgcrm(&[
+        "verify",
+        "--cib-file",
+        ex.to_str().unwrap(),
+        "--corosync-conf",
+        "/nonexistent/corosync.conf",
+    ]);
+    assert_fails(&o, 66, "/nonexistent/corosync.conf: cannot read");
+}

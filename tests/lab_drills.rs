@@ -5,7 +5,7 @@
 //! check that the lab left nothing behind. Prints each drill's timings and one closing line
 //! `N passed, N failed`. Skips (exit 0) when not root or when `PGCRM_SKIP_LAB=1`.
 //!
-//! The lab root is `PGCRM_LAB_ROOT` when set, else `/var/tmp/pgcrm-lab-drills` (not the
+//! The lab root is `PGCRM_LAB_ROOT` when set, else `/var/tmp/pgcrm-lab-drills-<hash of the checkout path>` (not the
 //! default root of an operator's interactive lab).
 
 use std::collections::HashMap;
@@ -322,6 +322,58 @@ fn drill_healthy(lab: &Lab) -> Res<String> {
     Ok(format!("node1 PRI/LATEST/1000, node2 HS:sync/STREAMING|SYNC/100, read VIP on node2 ({n} row replicated)"))
 }
 
+/// `pgcrm verify` on a live node: the CIB over IPC, the node's own agents' meta-data and
+/// corosync.conf, and the exit code that matches the findings.
+fn drill_verify_live(lab: &Lab) -> Res<String> {
+    let bin = env!("CARGO_BIN_EXE_pgcrm");
+    let t0 = Instant::now();
+    let out = lab
+        .cmd(&["exec", "node1", bin, "verify", "--output", "json"])
+        .output()
+        .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+    let elapsed = t0.elapsed();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "pgcrm verify printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    if v["source"] != "live" {
+        return Err(format!("source should be live: {}", v["source"]));
+    }
+    let errors = v["counts"]["error"].as_u64().unwrap_or(0);
+    let want = if errors > 0 { 78 } else { 0 };
+    if out.status.code() != Some(want) {
+        return Err(format!("exit {:?} with {errors} errors", out.status.code()));
+    }
+    let agents = v["agents"].as_array().cloned().unwrap_or_default();
+    if !agents
+        .iter()
+        .any(|a| a["agent"] == "ocf:heartbeat:pgsql" && a["source"] == "installed")
+    {
+        return Err(format!(
+            "the installed pgsql agent was not asked: {agents:?}"
+        ));
+    }
+    let rules: Vec<String> = v["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|f| f["rule"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(format!(
+        "{} findings ({} errors, {} warnings: {}) in {}; corosync.conf read: {}",
+        rules.len(),
+        errors,
+        v["counts"]["warning"],
+        rules.join(" "),
+        secs(elapsed),
+        v["corosync"]
+    ))
+}
+
 fn drill_kill_standby(lab: &Lab) -> Res<String> {
     let t0 = Instant::now();
     lab.run(&["kill-pg", "node2"])?;
@@ -577,7 +629,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 6;
+    const DRILLS: usize = 7;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -588,8 +640,7 @@ fn main() {
         println!("0 passed, 0 failed, {DRILLS} skipped");
         return;
     }
-    let root =
-        std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| "/var/tmp/pgcrm-lab-drills".into());
+    let root = std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| default_lab_root());
     let lab = Lab { root: root.clone() };
     let links_before = host_links();
     let t_all = Instant::now();
@@ -608,9 +659,10 @@ fn main() {
     let mut netns = Vec::new();
     {
         let _guard = Guard(Some(lab.clone()));
-        let drills: [(&str, Drill); 5] = [
+        let drills: [(&str, Drill); 6] = [
             ("up", drill_up),
             ("healthy", drill_healthy),
+            ("verify-live", drill_verify_live),
             ("kill-standby", drill_kill_standby),
             ("kill-primary", drill_kill_primary),
             ("rebuild-old-primary", drill_rebuild),
@@ -648,4 +700,13 @@ fn main() {
     if failed > 0 {
         std::process::exit(1);
     }
+}
+
+/// `/var/tmp/pgcrm-lab-drills-<hash of this checkout's path>`: two checkouts on one machine
+/// (CI beside a developer, or several work trees) never share, and so never tear down, a lab.
+fn default_lab_root() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_MANIFEST_DIR").hash(&mut h);
+    format!("/var/tmp/pgcrm-lab-drills-{:08x}", h.finish() as u32)
 }

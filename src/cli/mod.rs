@@ -6,6 +6,7 @@ pub mod assets;
 pub mod completions;
 pub mod config;
 pub mod status;
+pub mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pgcrm::cluster::{self, Cluster};
@@ -26,6 +27,7 @@ Exit codes (Pacemaker's, see crm_error -l -X):
   102  not connected to a cluster (DISCONNECT)
   105  no such resource or node (NOSUCH)
   124  timed out (TIMEOUT)
+verify exits 78 when it finds errors, and 1 with --strict when it finds warnings.
 status --check uses the monitoring codes 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN instead.";
 
 /// PostgreSQL streaming replication under Pacemaker + Corosync.
@@ -65,6 +67,8 @@ pub enum Command {
     Status(status::Args),
     /// The configuration in crm shell syntax: show, check, load (plan), init
     Config(config::Args),
+    /// Review the configuration as an expert would: fencing, timeouts, agents, replication
+    Verify(verify::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(completions::Args),
     /// Regenerate completions/ and man/ from these definitions (for maintainers)
@@ -124,6 +128,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Status(args) => status::run(&ctx, &args),
         Command::Config(args) => config::run(&ctx, &args),
+        Command::Verify(args) => verify::run(&ctx, &args),
         Command::Completions(args) => completions::run(&args),
         Command::GenerateAssets(args) => assets::run(&args),
     };

@@ -4,3 +4,4 @@
 pub mod config;
 pub mod config_init;
 pub mod status;
+pub mod verify;
