@@ -484,6 +484,27 @@ fn config_init_generates_the_runbook_configuration() {
         .collect();
     assert_fails(&pgcrm(&same), 64, "three different addresses");
 
+    // pgcrm verify finds no error (nor a timeout below the agents' advice) once loaded.
+    let objects = pgcrm::crmsh::parse(&text, "init").unwrap();
+    let empty = pgcrm::cib::Element::new("configuration");
+    let config =
+        pgcrm::crmsh::apply(&empty, &objects, pgcrm::crmsh::Mode::Replace, "init").unwrap();
+    let cib = write_tmp(
+        &dir,
+        "init-cib.xml",
+        &format!(
+            "<cib validate-with=\"pacemaker-3.9\" epoch=\"1\" num_updates=\"0\" admin_epoch=\"0\">{}<status/></cib>",
+            config.to_xml()
+        ),
+    );
+    let o = pgcrm(&["verify", "--cib-file", &cib]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(
+        out.contains(" 0 errors") && !out.contains("timeout"),
+        "{out}"
+    );
+
     // crmsh (the oracle) loads it with no warning: the timeouts are the advised ones.
     if Command::new("crm")
         .arg("--version")

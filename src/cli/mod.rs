@@ -18,10 +18,9 @@ Exit codes (Pacemaker's, see crm_error -l -X):
   0    OK
   1    generic error
   64   usage error (bad option or argument)
-  65   the CIB file is not XML (DATAERR)
+  65   the CIB file is not XML; a crm file with a syntax error (DATAERR)
   66   the CIB file does not exist (NOINPUT)
   77   permission denied reading the CIB (NOPERM)
-  65   a crm file with a syntax error (config check/load), reported as FILE:LINE:COL
   78   the XML is not a usable CIB: wrong root element, no configuration, a dangling reference (CONFIG);
        a crm file naming a resource that does not exist
   102  not connected to a cluster (DISCONNECT)

@@ -111,6 +111,8 @@ impl InitSpec {
 
     /// The crm configuration (load it with `pgcrm config load` or `crm configure load update`).
     pub fn crm(&self) -> String {
+        // no-quorum-policy=stop, not the runbook's ignore: corosync's two_node (in the
+        // generated corosync.conf) already keeps a two-node cluster quorate.
         let n = self.nodes.len();
         let names: Vec<&str> = self.nodes.iter().map(|n| n.name.as_str()).collect();
         let agent = match self.agent {
@@ -237,13 +239,12 @@ impl InitSpec {
              order rsc_order-3 Optional: msPostgresql:demote master-group:stop symmetrical=false\n\
              property cib-bootstrap-options: \\\n\
              \tcluster-name={} \\\n\
-             \tno-quorum-policy={} \\\n\
+             \tno-quorum-policy=stop \\\n\
              \tstonith-enabled=false\n\
              rsc_defaults rsc-options: \\\n\
              \tresource-stickiness=INFINITY \\\n\
              \tmigration-threshold=1",
             self.cluster_name,
-            if n == 2 { "ignore" } else { "stop" },
         );
         s
     }
