@@ -19,6 +19,9 @@ _pgcrm() {
             pgcrm,completions)
                 cmd="pgcrm__subcmd__completions"
                 ;;
+            pgcrm,config)
+                cmd="pgcrm__subcmd__config"
+                ;;
             pgcrm,generate-assets)
                 cmd="pgcrm__subcmd__generate__subcmd__assets"
                 ;;
@@ -34,8 +37,41 @@ _pgcrm() {
             pgcrm,verify)
                 cmd="pgcrm__subcmd__verify"
                 ;;
+            pgcrm__subcmd__config,check)
+                cmd="pgcrm__subcmd__config__subcmd__check"
+                ;;
+            pgcrm__subcmd__config,help)
+                cmd="pgcrm__subcmd__config__subcmd__help"
+                ;;
+            pgcrm__subcmd__config,init)
+                cmd="pgcrm__subcmd__config__subcmd__init"
+                ;;
+            pgcrm__subcmd__config,load)
+                cmd="pgcrm__subcmd__config__subcmd__load"
+                ;;
+            pgcrm__subcmd__config,show)
+                cmd="pgcrm__subcmd__config__subcmd__show"
+                ;;
+            pgcrm__subcmd__config__subcmd__help,check)
+                cmd="pgcrm__subcmd__config__subcmd__help__subcmd__check"
+                ;;
+            pgcrm__subcmd__config__subcmd__help,help)
+                cmd="pgcrm__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            pgcrm__subcmd__config__subcmd__help,init)
+                cmd="pgcrm__subcmd__config__subcmd__help__subcmd__init"
+                ;;
+            pgcrm__subcmd__config__subcmd__help,load)
+                cmd="pgcrm__subcmd__config__subcmd__help__subcmd__load"
+                ;;
+            pgcrm__subcmd__config__subcmd__help,show)
+                cmd="pgcrm__subcmd__config__subcmd__help__subcmd__show"
+                ;;
             pgcrm__subcmd__help,completions)
                 cmd="pgcrm__subcmd__help__subcmd__completions"
+                ;;
+            pgcrm__subcmd__help,config)
+                cmd="pgcrm__subcmd__help__subcmd__config"
                 ;;
             pgcrm__subcmd__help,generate-assets)
                 cmd="pgcrm__subcmd__help__subcmd__generate__subcmd__assets"
@@ -51,6 +87,18 @@ _pgcrm() {
                 ;;
             pgcrm__subcmd__help,verify)
                 cmd="pgcrm__subcmd__help__subcmd__verify"
+                ;;
+            pgcrm__subcmd__help__subcmd__config,check)
+                cmd="pgcrm__subcmd__help__subcmd__config__subcmd__check"
+                ;;
+            pgcrm__subcmd__help__subcmd__config,init)
+                cmd="pgcrm__subcmd__help__subcmd__config__subcmd__init"
+                ;;
+            pgcrm__subcmd__help__subcmd__config,load)
+                cmd="pgcrm__subcmd__help__subcmd__config__subcmd__load"
+                ;;
+            pgcrm__subcmd__help__subcmd__config,show)
+                cmd="pgcrm__subcmd__help__subcmd__config__subcmd__show"
                 ;;
             pgcrm__subcmd__help__subcmd__resource,ban)
                 cmd="pgcrm__subcmd__help__subcmd__resource__subcmd__ban"
@@ -155,7 +203,7 @@ _pgcrm() {
 
     case "${cmd}" in
         pgcrm)
-            opts="-h -V --cib-file --output --help --version status verify resource completions generate-assets help"
+            opts="-h -V --cib-file --output --help --version status config verify resource completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,6 +246,256 @@ _pgcrm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pgcrm__subcmd__config)
+            opts="-h --cib-file --output --help show check load init help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__config__subcmd__check)
+            opts="-h --xml --cib-file --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__config__subcmd__help)
+            opts="show check load init help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__config__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__config__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__config__subcmd__help__subcmd__load)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__config__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__config__subcmd__init)
+            opts="-h --node --write-vip --read-vip --rep-vip --nic --rep-nic --netmask --ping --pgdata --bindir --rep-mode --archive --agent --cluster-name --corosync --no-input --cib-file --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --read-vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rep-vip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rep-nic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netmask)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ping)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pgdata)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bindir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rep-mode)
+                    COMPREPLY=($(compgen -W "sync async" -- "${cur}"))
+                    return 0
+                    ;;
+                --archive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -W "heartbeat pgcrm" -- "${cur}"))
+                    return 0
+                    ;;
+                --cluster-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__config__subcmd__load)
+            opts="-h --replace --dry-run --cib-file --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__config__subcmd__show)
+            opts="-h --xml --cib-file --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pgcrm__subcmd__generate__subcmd__assets)
             opts="-h --cib-file --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -221,7 +519,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__help)
-            opts="status verify resource completions generate-assets help"
+            opts="status config verify resource completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +535,76 @@ _pgcrm() {
         pgcrm__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__config)
+            opts="show check load init"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__config__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__config__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__config__subcmd__load)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__config__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

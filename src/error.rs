@@ -70,6 +70,9 @@ pub enum Error {
     /// Talking to the live cluster's daemons failed.
     #[error("{0}")]
     Ipc(#[from] crate::ipc::IpcError),
+    /// A crm shell text that is not valid, or names what does not exist.
+    #[error("{0}")]
+    Crmsh(#[from] crate::crmsh::ParseError),
     #[error("{path}:{line}: not a valid corosync.conf: {message}")]
     CorosyncConf {
         path: String,
@@ -132,6 +135,10 @@ impl Error {
             Error::In { inner, .. } => inner.exit_code(),
             Error::Ipc(e) => e.exit_code(),
             Error::NoSuch { .. } => exit::NOSUCH,
+            Error::Crmsh(e) => match e.kind {
+                crate::crmsh::ErrorKind::Syntax => exit::DATAERR,
+                crate::crmsh::ErrorKind::Reference => exit::CONFIG,
+            },
             Error::CorosyncConf { .. } => exit::DATAERR,
             Error::FileRead { source, .. } => match source.kind() {
                 std::io::ErrorKind::NotFound => exit::NOINPUT,

@@ -5,6 +5,7 @@
 pub mod cib;
 pub mod cluster;
 pub mod corosync;
+pub mod crmsh;
 pub mod error;
 pub mod ipc;
 pub mod ops;
