@@ -16,6 +16,9 @@ _pgcrm() {
             ",$1")
                 cmd="pgcrm"
                 ;;
+            pgcrm,attribute)
+                cmd="pgcrm__subcmd__attribute"
+                ;;
             pgcrm,completions)
                 cmd="pgcrm__subcmd__completions"
                 ;;
@@ -36,6 +39,18 @@ _pgcrm() {
                 ;;
             pgcrm,verify)
                 cmd="pgcrm__subcmd__verify"
+                ;;
+            pgcrm__subcmd__attribute,get)
+                cmd="pgcrm__subcmd__attribute__subcmd__get"
+                ;;
+            pgcrm__subcmd__attribute,help)
+                cmd="pgcrm__subcmd__attribute__subcmd__help"
+                ;;
+            pgcrm__subcmd__attribute__subcmd__help,get)
+                cmd="pgcrm__subcmd__attribute__subcmd__help__subcmd__get"
+                ;;
+            pgcrm__subcmd__attribute__subcmd__help,help)
+                cmd="pgcrm__subcmd__attribute__subcmd__help__subcmd__help"
                 ;;
             pgcrm__subcmd__config,check)
                 cmd="pgcrm__subcmd__config__subcmd__check"
@@ -67,6 +82,9 @@ _pgcrm() {
             pgcrm__subcmd__config__subcmd__help,show)
                 cmd="pgcrm__subcmd__config__subcmd__help__subcmd__show"
                 ;;
+            pgcrm__subcmd__help,attribute)
+                cmd="pgcrm__subcmd__help__subcmd__attribute"
+                ;;
             pgcrm__subcmd__help,completions)
                 cmd="pgcrm__subcmd__help__subcmd__completions"
                 ;;
@@ -87,6 +105,9 @@ _pgcrm() {
                 ;;
             pgcrm__subcmd__help,verify)
                 cmd="pgcrm__subcmd__help__subcmd__verify"
+                ;;
+            pgcrm__subcmd__help__subcmd__attribute,get)
+                cmd="pgcrm__subcmd__help__subcmd__attribute__subcmd__get"
                 ;;
             pgcrm__subcmd__help__subcmd__config,check)
                 cmd="pgcrm__subcmd__help__subcmd__config__subcmd__check"
@@ -203,7 +224,7 @@ _pgcrm() {
 
     case "${cmd}" in
         pgcrm)
-            opts="-h -V --cib-file --output --help --version status config verify resource completions generate-assets help"
+            opts="-h -V --cib-file --output --timeout --help --version status config verify resource attribute completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -217,6 +238,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -224,8 +249,8 @@ _pgcrm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        pgcrm__subcmd__completions)
-            opts="-h --cib-file --output --help bash elvish fish powershell zsh"
+        pgcrm__subcmd__attribute)
+            opts="-h --cib-file --output --timeout --help get help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +262,120 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__get)
+            opts="-N -l -h --node --lifetime --cib-file --output --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lifetime)
+                    COMPREPLY=($(compgen -W "reboot forever" -- "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -W "reboot forever" -- "${cur}"))
+                    return 0
+                    ;;
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__help)
+            opts="get help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__help__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__completions)
+            opts="-h --cib-file --output --timeout --help bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -247,7 +386,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config)
-            opts="-h --cib-file --output --help show check load init help"
+            opts="-h --cib-file --output --timeout --help show check load init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -261,6 +400,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -269,7 +412,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__check)
-            opts="-h --xml --cib-file --output --help"
+            opts="-h --xml --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -281,6 +424,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -375,7 +522,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__init)
-            opts="-h --node --write-vip --read-vip --rep-vip --nic --rep-nic --netmask --ping --pgdata --bindir --rep-mode --archive --agent --cluster-name --corosync --no-input --cib-file --output --help"
+            opts="-h --node --write-vip --read-vip --rep-vip --nic --rep-nic --netmask --ping --pgdata --bindir --rep-mode --archive --agent --cluster-name --corosync --no-input --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,6 +592,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -453,7 +604,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__load)
-            opts="-h --replace --dry-run --cib-file --output --help"
+            opts="-h --replace --dry-run --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -465,6 +616,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -475,7 +630,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__show)
-            opts="-h --xml --cib-file --output --help"
+            opts="-h --xml --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,6 +644,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -497,7 +656,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__generate__subcmd__assets)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,6 +670,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -519,8 +682,36 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__help)
-            opts="status config verify resource completions generate-assets help"
+            opts="status config verify resource attribute completions generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__attribute)
+            opts="get"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__attribute__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -827,7 +1018,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource)
-            opts="-h --cib-file --output --help list locate constraints move ban clear start stop manage unmanage help"
+            opts="-h --cib-file --output --timeout --help list locate constraints move ban clear start stop manage unmanage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -841,6 +1032,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -849,7 +1044,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__ban)
-            opts="-u -y -h --lifetime --role --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-u -y -h --lifetime --role --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -879,6 +1074,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -887,7 +1086,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__clear)
-            opts="-N -y -h --node --expired --dry-run --yes --cib-file --output --help"
+            opts="-N -y -h --node --expired --dry-run --yes --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -909,6 +1108,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -917,7 +1120,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__constraints)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -929,6 +1132,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1107,7 +1314,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__list)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1119,6 +1326,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1129,7 +1340,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__locate)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1141,6 +1352,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1151,7 +1366,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__manage)
-            opts="-y -h --dry-run --yes --cib-file --output --help"
+            opts="-y -h --dry-run --yes --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1165,6 +1380,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1173,7 +1392,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__move)
-            opts="-N -u -y -h --to --lifetime --role --force --keep-constraint --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-N -u -y -h --to --lifetime --role --force --keep-constraint --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1211,6 +1430,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1219,7 +1442,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__start)
-            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1235,6 +1458,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1245,7 +1472,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__stop)
-            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1263,6 +1490,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1271,7 +1502,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__unmanage)
-            opts="-y -h --dry-run --yes --cib-file --output --help"
+            opts="-y -h --dry-run --yes --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1285,6 +1516,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1293,7 +1528,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__status)
-            opts="-A -f -r -1 -h --show-node-attributes --failcounts --inactive --one-shot --cib-file --output --help"
+            opts="-A -f -r -1 -h --show-node-attributes --failcounts --inactive --one-shot --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1307,6 +1542,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1315,7 +1554,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__verify)
-            opts="-h --strict --corosync-conf --no-agents --ocf-root --cib-file --output --help"
+            opts="-h --strict --corosync-conf --no-agents --ocf-root --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1335,6 +1574,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -8,6 +8,11 @@
 //! The lab root is `PGCRM_LAB_ROOT` when set, else `/var/tmp/pgcrm-lab-drills-<hash of the checkout path>` (not the
 //! default root of an operator's interactive lab).
 
+#[path = "common/crm_mon_compare.rs"]
+mod crm_mon_compare;
+#[path = "lab_drills/live.rs"]
+mod live;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -730,7 +735,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 7;
+    const DRILLS: usize = 11;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -759,11 +764,19 @@ fn main() {
 
     let mut netns = Vec::new();
     {
-        let _guard = Guard(Some(lab.clone()));
+        // PGCRM_DRILLS=name,name runs only those drills against the lab already up at
+        // PGCRM_LAB_ROOT and keeps it (for working on a drill); the normal run takes all
+        let only: Option<Vec<String>> = std::env::var("PGCRM_DRILLS")
+            .ok()
+            .map(|v| v.split(',').map(String::from).collect());
+        let _guard = Guard(only.is_none().then(|| lab.clone()));
         let drills: &[(&str, Drill)] = &[
             ("up", drill_up),
             ("healthy", drill_healthy),
             ("verify-live", drill_verify_live),
+            ("live-status", live::drill_live_status),
+            ("ipc-client", live::drill_ipc_client),
+            ("live-errors", live::drill_live_errors),
             ("kill-standby", drill_kill_standby),
             ("kill-primary", drill_kill_primary),
             ("rebuild-old-primary", drill_rebuild),
@@ -771,6 +784,9 @@ fn main() {
         ];
         let mut broken = false;
         for &(name, drill) in drills {
+            if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+                continue;
+            }
             if broken {
                 report(name, Err("not run: an earlier drill failed".into()));
                 continue;
@@ -793,6 +809,10 @@ fn main() {
                 .status();
         }
     } // the guard brings the lab down here
+    if std::env::var("PGCRM_DRILLS").is_ok() {
+        println!("lab drills: {passed} passed, {failed} failed; lab kept at {root}");
+        std::process::exit(i32::from(failed > 0));
+    }
     report(
         "nothing-left-behind",
         check_nothing_left(&root, &netns, &links_before),

@@ -2,6 +2,7 @@
 //! The CLI parses arguments, calls these, and renders what they return. Mutating ops build a
 //! `plan::Plan` (one CIB change); the CLI shows, confirms and applies it.
 
+pub mod attribute;
 pub mod config;
 pub mod config_init;
 pub mod plan;
