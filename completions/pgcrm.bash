@@ -16,6 +16,9 @@ _pgcrm() {
             ",$1")
                 cmd="pgcrm"
                 ;;
+            pgcrm,agent)
+                cmd="pgcrm__subcmd__agent"
+                ;;
             pgcrm,completions)
                 cmd="pgcrm__subcmd__completions"
                 ;;
@@ -27,6 +30,9 @@ _pgcrm() {
                 ;;
             pgcrm,status)
                 cmd="pgcrm__subcmd__status"
+                ;;
+            pgcrm__subcmd__help,agent)
+                cmd="pgcrm__subcmd__help__subcmd__agent"
                 ;;
             pgcrm__subcmd__help,completions)
                 cmd="pgcrm__subcmd__help__subcmd__completions"
@@ -47,12 +53,38 @@ _pgcrm() {
 
     case "${cmd}" in
         pgcrm)
-            opts="-h -V --cib-file --output --help --version status completions generate-assets help"
+            opts="-h -V --cib-file --output --help --version status completions agent generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__agent)
+            opts="-h --dir --cib-file --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cib-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -113,8 +145,22 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__help)
-            opts="status completions generate-assets help"
+            opts="status completions agent generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
