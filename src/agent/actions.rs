@@ -830,9 +830,11 @@ impl<'a> Agent<'a> {
 
     fn promote(&mut self) -> AResult<OcfRc> {
         if !self.p.is_replication() {
+            // not promotable in this configuration: OCF's "unimplemented" (the shell agent
+            // says "not configured", which makes ocf-tester fail a rep_mode=none resource)
             return Err(Fail::new(
-                OcfRc::ErrConfigured,
-                "Not in a replication mode.",
+                OcfRc::ErrUnimplemented,
+                "promote and demote need rep_mode=async or sync",
             ));
         }
         let v = self
@@ -903,9 +905,11 @@ impl<'a> Agent<'a> {
 
     fn demote(&mut self) -> AResult<OcfRc> {
         if !self.p.is_replication() {
+            // not promotable in this configuration: OCF's "unimplemented" (the shell agent
+            // says "not configured", which makes ocf-tester fail a rep_mode=none resource)
             return Err(Fail::new(
-                OcfRc::ErrConfigured,
-                "Not in a replication mode.",
+                OcfRc::ErrUnimplemented,
+                "promote and demote need rep_mode=async or sync",
             ));
         }
         let me = self.me();
