@@ -30,6 +30,9 @@ type Drill = fn(&Lab) -> Res<String>;
 #[derive(Clone)]
 struct Lab {
     root: String,
+    /// The PostgreSQL agent the lab runs: `heartbeat` (ocf:heartbeat:pgsql) or `pgcrm`
+    /// (ocf:pgcrm:pgsql, this repository's `pgcrm agent`).
+    agent: String,
 }
 
 impl Lab {
@@ -294,16 +297,27 @@ fn secs(d: Duration) -> String {
 
 fn drill_up(lab: &Lab) -> Res<String> {
     let t0 = Instant::now();
-    let out = lab.run_loud(&["up", "--nodes", "2"])?;
+    let out = lab.run_loud(&["up", "--nodes", "2", "--agent", &lab.agent])?;
     let line = out
         .lines()
         .find(|l| l.contains("healthy in"))
         .unwrap_or("")
         .to_string();
     Ok(format!(
-        "`up --nodes 2`: {} (script: {line})",
+        "`up --nodes 2 --agent {}`: {} (script: {line})",
+        lab.agent,
         secs(t0.elapsed())
     ))
+}
+
+/// ocf-tester (resource-agents) against `pgcrm agent` managing a standalone PostgreSQL.
+fn drill_ocf_tester(lab: &Lab) -> Res<String> {
+    let out = lab.run(&["ocf-test", "node1"])?;
+    let last = out.lines().last().unwrap_or("").to_string();
+    if !last.contains("passed all tests") {
+        return Err(format!("ocf-tester: {out}"));
+    }
+    Ok(last)
 }
 
 fn drill_healthy(lab: &Lab) -> Res<String> {
@@ -735,7 +749,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 11;
+    const DRILLS: usize = 17;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -747,7 +761,15 @@ fn main() {
         return;
     }
     let root = std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| default_lab_root());
-    let lab = Lab { root: root.clone() };
+    // Both agents by default: the shell agent with every drill, then pgcrm's agent with
+    // ocf-tester, the two kill drills (one failover) and no rebuild, to keep CI's lab time
+    // modest. PGCRM_LAB_AGENTS=heartbeat or =pgcrm runs one.
+    let agents = std::env::var("PGCRM_LAB_AGENTS").unwrap_or_else(|_| "heartbeat,pgcrm".into());
+    // PGCRM_DRILLS=name,name runs only those drills against the lab already up at
+    // PGCRM_LAB_ROOT and keeps it (for working on a drill); the normal run takes all.
+    let only: Option<Vec<String>> = std::env::var("PGCRM_DRILLS")
+        .ok()
+        .map(|v| v.split(',').map(String::from).collect());
     let links_before = host_links();
     let t_all = Instant::now();
     let (mut passed, mut failed) = (0, 0);
@@ -761,62 +783,73 @@ fn main() {
             println!("drill {name}: FAILED: {e}");
         }
     };
-
-    let mut netns = Vec::new();
-    {
-        // PGCRM_DRILLS=name,name runs only those drills against the lab already up at
-        // PGCRM_LAB_ROOT and keeps it (for working on a drill); the normal run takes all
-        let only: Option<Vec<String>> = std::env::var("PGCRM_DRILLS")
-            .ok()
-            .map(|v| v.split(',').map(String::from).collect());
-        let _guard = Guard(only.is_none().then(|| lab.clone()));
-        let drills: &[(&str, Drill)] = &[
-            ("up", drill_up),
-            ("healthy", drill_healthy),
-            ("verify-live", drill_verify_live),
-            ("live-status", live::drill_live_status),
-            ("ipc-client", live::drill_ipc_client),
-            ("live-errors", live::drill_live_errors),
-            ("kill-standby", drill_kill_standby),
-            ("kill-primary", drill_kill_primary),
-            ("rebuild-old-primary", drill_rebuild),
-            ("switchover", drill_switchover),
-        ];
-        let mut broken = false;
-        for &(name, drill) in drills {
-            if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
-                continue;
+    for agent in agents.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        let lab = Lab {
+            root: root.clone(),
+            agent: agent.to_string(),
+        };
+        let drills: &[(&str, Drill)] = if agent == "pgcrm" {
+            &[
+                ("up", drill_up),
+                ("healthy", drill_healthy),
+                ("ocf-tester", drill_ocf_tester),
+                ("kill-standby", drill_kill_standby),
+                ("kill-primary", drill_kill_primary),
+            ]
+        } else {
+            &[
+                ("up", drill_up),
+                ("healthy", drill_healthy),
+                ("verify-live", drill_verify_live),
+                ("live-status", live::drill_live_status),
+                ("ipc-client", live::drill_ipc_client),
+                ("live-errors", live::drill_live_errors),
+                ("kill-standby", drill_kill_standby),
+                ("kill-primary", drill_kill_primary),
+                ("rebuild-old-primary", drill_rebuild),
+                ("switchover", drill_switchover),
+            ]
+        };
+        let mut netns = Vec::new();
+        {
+            let _guard = Guard(only.is_none().then(|| lab.clone()));
+            let mut broken = false;
+            for &(name, drill) in drills {
+                if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+                    continue;
+                }
+                let label = format!("{agent}/{name}");
+                if broken {
+                    report(&label, Err("not run: an earlier drill failed".into()));
+                    continue;
+                }
+                let t0 = Instant::now();
+                let r = std::panic::catch_unwind(|| drill(&lab))
+                    .unwrap_or_else(|_| Err("panicked".into()))
+                    .map(|msg| format!("{msg} [drill {}]", secs(t0.elapsed())));
+                if name == "up" {
+                    netns = lab_netns(&root);
+                }
+                broken = r.is_err();
+                report(&label, r);
             }
             if broken {
-                report(name, Err("not run: an earlier drill failed".into()));
-                continue;
+                let _ = Command::new(LAB)
+                    .args(["status"])
+                    .env("PGCRM_LAB_ROOT", &root)
+                    .stdin(Stdio::null())
+                    .status();
             }
-            let t0 = Instant::now();
-            let r = std::panic::catch_unwind(|| drill(&lab))
-                .unwrap_or_else(|_| Err("panicked".into()))
-                .map(|msg| format!("{msg} [drill {}]", secs(t0.elapsed())));
-            if name == "up" {
-                netns = lab_netns(&root);
-            }
-            broken = r.is_err();
-            report(name, r);
+        } // the guard brings the lab down here
+        if only.is_some() {
+            println!("lab drills: {passed} passed, {failed} failed; lab kept at {root}");
+            std::process::exit(i32::from(failed > 0));
         }
-        if broken {
-            let _ = Command::new(LAB)
-                .args(["status"])
-                .env("PGCRM_LAB_ROOT", &root)
-                .stdin(Stdio::null())
-                .status();
-        }
-    } // the guard brings the lab down here
-    if std::env::var("PGCRM_DRILLS").is_ok() {
-        println!("lab drills: {passed} passed, {failed} failed; lab kept at {root}");
-        std::process::exit(i32::from(failed > 0));
+        report(
+            &format!("{agent}/nothing-left-behind"),
+            check_nothing_left(&root, &netns, &links_before),
+        );
     }
-    report(
-        "nothing-left-behind",
-        check_nothing_left(&root, &netns, &links_before),
-    );
     println!("lab drills: total {}", secs(t_all.elapsed()));
     println!("{passed} passed, {failed} failed");
     if failed > 0 {

@@ -2,6 +2,7 @@
 //! pages), the shared command context, and the mapping of errors to exit codes.
 //! One file per subcommand, each with its `Args` and `run`.
 
+pub mod agent;
 pub mod assets;
 pub mod attribute;
 pub mod completions;
@@ -97,6 +98,9 @@ pub enum Command {
     Attribute(attribute::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(completions::Args),
+    /// The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker
+    #[command(hide = true)]
+    Agent(agent::Args),
     /// Regenerate completions/ and man/ from these definitions (for maintainers)
     #[command(hide = true)]
     GenerateAssets(assets::Args),
@@ -136,6 +140,9 @@ impl From<pgcrm::Error> for CommandError {
 pub type CommandResult = Result<(), CommandError>;
 
 pub fn main() -> i32 {
+    if let Some(code) = agent::from_argv0() {
+        return code;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -160,6 +167,8 @@ pub fn main() -> i32 {
         Command::Attribute(args) => attribute::run(&ctx, &args),
         Command::Completions(args) => completions::run(&args),
         Command::GenerateAssets(args) => assets::run(&args),
+        // OCF exit codes (0-9), not Pacemaker's CLI codes
+        Command::Agent(args) => return agent::run(&args),
     };
     match result {
         Ok(()) => exit::OK,
