@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod error;
 pub mod ipc;
 pub mod ops;
+pub mod pg;
 pub mod state;
 
 pub use error::{Error, Result};
