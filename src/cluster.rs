@@ -16,6 +16,11 @@ pub trait Cluster {
     fn origin(&self) -> String;
     /// Reads the whole CIB.
     fn query_cib(&self) -> Result<Cib>;
+    /// True for the running cluster: its node names are reachable hosts; a saved CIB's may
+    /// not be.
+    fn is_live(&self) -> bool {
+        false
+    }
 }
 
 /// A CIB saved in a file, read (and later written) the way Pacemaker's tools treat `CIB_file`.
@@ -72,6 +77,10 @@ impl LiveCluster {
 impl Cluster for LiveCluster {
     fn origin(&self) -> String {
         "live".to_string()
+    }
+
+    fn is_live(&self) -> bool {
+        true
     }
 
     fn query_cib(&self) -> Result<Cib> {

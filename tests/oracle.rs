@@ -99,10 +99,14 @@ fn pgcrm(cib: &Path, json: bool) -> String {
     run(&mut cmd)
 }
 
-/// The crm_mon part of pgcrm's text (the PostgreSQL table follows a blank line), without the
-/// wall-clock line, and without trailing blank lines.
+/// The crm_mon part of pgcrm's text (the PostgreSQL tables and the problems follow a blank
+/// line), without the wall-clock line, and without trailing blank lines.
 fn comparable(text: &str, ours: bool) -> String {
-    let text = match (ours, text.find("\nPostgreSQL (")) {
+    let end = ["\nPostgreSQL (", "\nProblems:"]
+        .iter()
+        .filter_map(|m| text.find(m))
+        .min();
+    let text = match (ours, end) {
         (true, Some(i)) => &text[..i],
         _ => text,
     };
