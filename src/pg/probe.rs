@@ -166,8 +166,9 @@ fn facts_from(msgs: &[SimpleQueryMessage]) -> Result<PgFacts, String> {
         timeline,
         system_identifier: s(2),
         current_lsn: lsn(3),
-        received_lsn: lsn(4),
-        replayed_lsn: lsn(5),
+        // a promoted server still reports where its recovery ended: not a standby's position
+        received_lsn: lsn(4).filter(|_| in_recovery),
+        replayed_lsn: lsn(5).filter(|_| in_recovery),
         wal_receiver_status: s(9),
         synchronous_standby_names: s(10).unwrap_or_default(),
         replication: reps.iter().map(|r| replication_row(r)).collect(),
