@@ -30,6 +30,9 @@ json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -s V -l version -d 'Print version'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -48,6 +51,165 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s 1 -l one-shot -d 
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l check -d 'Monitoring-plugin mode: print one line `PGCRM OK|WARNING|CRITICAL|UNKNOWN - summary | perfdata` and exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for any error, such as an unreadable cluster or a bad option)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l no-pg -d 'Do not connect to PostgreSQL: Pacemaker\'s view only'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "load" -d 'Show what loading a crm file would change in the CIB, as a diff of the XML'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "init" -d 'Generate the runbook\'s whole configuration (pgsql.crm) for your nodes and addresses'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from show" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from show" -l xml -d 'Print the CIB XML instead of crm syntax'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from check" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from check" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from check" -l xml -d 'Also print the XML it translates to'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l replace -d 'Make the configuration exactly the file (crm configure load replace)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l dry-run -d 'Only show the change; required until the CIB write path exists'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l node -d 'A node and its corosync ring address, e.g. node1=192.168.1.1 (repeat per node)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l write-vip -d 'The writable VIP on the primary (vip-master)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l read-vip -d 'The read-only VIP on the synchronous standby (vip-slave)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l rep-vip -d 'The replication VIP standbys connect to (vip-rep, the agent\'s master_ip)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l nic -d 'Interface of the write and read VIPs' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l rep-nic -d 'Interface of the replication VIP (default: --nic)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l netmask -d 'Prefix length of the VIPs' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l ping -d 'Address the ping resource checks (usually the gateway)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l pgdata -d 'PostgreSQL data directory' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l bindir -d 'Directory holding pg_ctl and psql' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l rep-mode -d 'Replication mode' -r -f -a "sync\t''
+async\t''"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l archive -d 'WAL archive directory for restore_command (none by default)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l agent -d 'Resource agent for PostgreSQL: the runbook\'s ocf:heartbeat:pgsql, or pgcrm\'s ocf:pgcrm:pgsql' -r -f -a "heartbeat\t''
+pgcrm\t''"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l cluster-name -d 'Cluster name' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l corosync -d 'Also print a matching corosync.conf (after the crm text, separated by a comment line)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l no-input -d 'Never ask, even on a terminal'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "load" -d 'Show what loading a crm file would change in the CIB, as a diff of the XML'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Generate the runbook\'s whole configuration (pgsql.crm) for your nodes and addresses'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l corosync-conf -d 'This cluster\'s corosync.conf; repeat to add other clusters\' files, which are compared for a shared multicast address. Default: /etc/corosync/corosync.conf when it is readable and the CIB is the live cluster\'s (a saved CIB may come from elsewhere)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l ocf-root -d 'Where the OCF agents are installed' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l strict -d 'Exit 1 when warnings are found (errors always exit 78)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l no-agents -d 'Do not run the installed agents\' meta-data; use pgcrm\'s built-in knowledge of ocf:heartbeat:pgsql, ocf:pgcrm:pgsql, pgsqlms, IPaddr2 and ping only'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "list" -d 'List every resource and where it runs, like crm_resource --list'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "locate" -d 'Show the nodes where a resource is active, like crm_resource --locate'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "constraints" -d 'List the cli-prefer/cli-ban constraints that move and ban commands left, with lifetime and "expired but present"'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "move" -d 'Move a resource to a node; a promotable clone moves its Promoted role (a switchover)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "ban" -d 'Keep a resource off a node (cli-ban-RSC-on-NODE, score -INFINITY)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "clear" -d 'Remove the cli-prefer/cli-ban constraints of a resource, listing each'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "start" -d 'Let the cluster start a resource (removes target-role=Stopped, like crm_resource -v started)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "stop" -d 'Stop a resource (meta target-role=Stopped)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from locate" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from locate" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from locate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from constraints" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from constraints" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from constraints" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -s N -l to -d 'The node to move to' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -s u -l lifetime -d 'How long the constraint lasts: ISO 8601 (PT5M) or 5m, 2h' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l role -d 'The role to move (default: promoted for a promotable clone, else started)' -r -f -a "started\t'Any active role (for a promotable clone: the instance, not the primary)'
+promoted\t'The Promoted role of a promotable clone (the primary)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l force -d 'Move even when the target fails a pre-check (the message says what risk it takes)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l keep-constraint -d 'Keep the cli-prefer constraint after a successful --wait'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -s u -l lifetime -d 'How long the ban lasts: ISO 8601 (PT5M) or 5m, 2h' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l role -d 'Ban only this role (promoted: the node may still run a standby)' -r -f -a "started\t'Any active role (for a promotable clone: the instance, not the primary)'
+promoted\t'The Promoted role of a promotable clone (the primary)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -s N -l node -d 'Only those naming this node' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l expired -d 'Only those whose lifetime has ended'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every resource and where it runs, like crm_resource --list'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "locate" -d 'Show the nodes where a resource is active, like crm_resource --locate'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "constraints" -d 'List the cli-prefer/cli-ban constraints that move and ban commands left, with lifetime and "expired but present"'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "move" -d 'Move a resource to a node; a promotable clone moves its Promoted role (a switchover)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "ban" -d 'Keep a resource off a node (cli-ban-RSC-on-NODE, score -INFINITY)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove the cli-prefer/cli-ban constraints of a resource, listing each'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "start" -d 'Let the cluster start a resource (removes target-role=Stopped, like crm_resource -v started)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop a resource (meta target-role=Stopped)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
@@ -56,7 +218,24 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l cib-file
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status completions generate-assets help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status completions generate-assets help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status completions generate-assets help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "load" -d 'Show what loading a crm file would change in the CIB, as a diff of the XML'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Generate the runbook\'s whole configuration (pgsql.crm) for your nodes and addresses'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "list" -d 'List every resource and where it runs, like crm_resource --list'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "locate" -d 'Show the nodes where a resource is active, like crm_resource --locate'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "constraints" -d 'List the cli-prefer/cli-ban constraints that move and ban commands left, with lifetime and "expired but present"'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "move" -d 'Move a resource to a node; a promotable clone moves its Promoted role (a switchover)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "ban" -d 'Keep a resource off a node (cli-ban-RSC-on-NODE, score -INFINITY)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "clear" -d 'Remove the cli-prefer/cli-ban constraints of a resource, listing each'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "start" -d 'Let the cluster start a resource (removes target-role=Stopped, like crm_resource -v started)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "stop" -d 'Stop a resource (meta target-role=Stopped)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'

@@ -9,6 +9,8 @@ pub mod exit {
     /// Unspecified error.
     pub const ERROR: i32 = 1;
     pub const INVALID_PARAM: i32 = 2;
+    /// Requested action not implemented (e.g. needs the live cluster).
+    pub const UNIMPLEMENT_FEATURE: i32 = 3;
     pub const INSUFFICIENT_PRIV: i32 = 4;
     pub const USAGE: i32 = 64;
     /// The input is not what it must be (e.g. not XML).
@@ -17,6 +19,8 @@ pub mod exit {
     pub const NOINPUT: i32 = 66;
     /// A necessary service is unavailable.
     pub const UNAVAILABLE: i32 = 69;
+    /// Cannot create the output file.
+    pub const CANTCREAT: i32 = 73;
     pub const IOERR: i32 = 74;
     /// Temporary failure, try again.
     pub const TEMPFAIL: i32 = 75;
@@ -32,12 +36,16 @@ pub mod exit {
     pub const OLD: i32 = 103;
     /// No such object.
     pub const NOSUCH: i32 = 105;
+    /// Operation not safe.
+    pub const UNSAFE: i32 = 107;
     /// Object already exists.
     pub const EXISTS: i32 = 108;
     /// Requested item has multiple matches.
     pub const MULTIPLE: i32 = 109;
     /// Requested action not yet finished.
     pub const INDETERMINATE: i32 = 112;
+    /// The cluster settled, but not in the requested state.
+    pub const UNSATISFIED: i32 = 113;
     pub const TIMEOUT: i32 = 124;
 }
 
@@ -71,6 +79,21 @@ pub enum Error {
     /// A PostgreSQL connection setting pgcrm cannot honour (never quotes a credential).
     #[error("{0}")]
     PgSettings(String),
+    /// A crm shell text that is not valid, or names what does not exist.
+    #[error("{0}")]
+    Crmsh(#[from] crate::crmsh::ParseError),
+    #[error("{path}:{line}: not a valid corosync.conf: {message}")]
+    CorosyncConf {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    /// A file other than the CIB (corosync.conf) could not be read.
+    #[error("{path}: cannot read: {source}")]
+    FileRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{kind} '{name}' not found{hint}")]
     NoSuch {
         kind: &'static str,
@@ -78,6 +101,36 @@ pub enum Error {
         /// ", did you mean 'x'?" or a list of known names; empty when there is none.
         hint: String,
     },
+    /// A bad argument or a missing confirmation: nothing was changed.
+    #[error("{0}")]
+    Usage(String),
+    /// A pre-check refused an action (the message says why and how to override).
+    #[error("{0}")]
+    Unsafe(String),
+    /// The object to create exists already.
+    #[error("{0}")]
+    Exists(String),
+    /// The CIB changed between reading it and applying a change built on it.
+    #[error("the CIB changed while the change was prepared (built on {built}, now {now}); nothing was changed, run the command again")]
+    Stale {
+        built: crate::ipc::cib::CibVersion,
+        now: crate::ipc::cib::CibVersion,
+    },
+    /// Writing a CIB file failed.
+    #[error("{path}: cannot write: {source}")]
+    CibFileWrite {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The action needs the live cluster's daemons.
+    #[error("{0} needs the live cluster (not a CIB file)")]
+    NeedsLive(String),
+    /// `--wait` ran out of time.
+    #[error("{0}")]
+    Timeout(String),
+    /// The cluster settled, but not where it was asked to.
+    #[error("{0}")]
+    Unsatisfied(String),
 }
 
 impl Error {
@@ -94,6 +147,24 @@ impl Error {
             Error::ConfigMissing { .. } => exit::NOINPUT,
             Error::ConfigPermission { .. } => exit::NOPERM,
             Error::Config { .. } | Error::PgSettings(_) => exit::CONFIG,
+            Error::Crmsh(e) => match e.kind {
+                crate::crmsh::ErrorKind::Syntax => exit::DATAERR,
+                crate::crmsh::ErrorKind::Reference => exit::CONFIG,
+            },
+            Error::CorosyncConf { .. } => exit::DATAERR,
+            Error::FileRead { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound => exit::NOINPUT,
+                std::io::ErrorKind::PermissionDenied => exit::NOPERM,
+                _ => exit::ERROR,
+            },
+            Error::Usage(_) => exit::USAGE,
+            Error::Unsafe(_) => exit::UNSAFE,
+            Error::Exists(_) => exit::EXISTS,
+            Error::Stale { .. } => exit::TEMPFAIL,
+            Error::CibFileWrite { .. } => exit::CANTCREAT,
+            Error::NeedsLive(_) => exit::UNIMPLEMENT_FEATURE,
+            Error::Timeout(_) => exit::TIMEOUT,
+            Error::Unsatisfied(_) => exit::UNSATISFIED,
         }
     }
 

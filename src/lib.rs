@@ -4,10 +4,13 @@
 
 pub mod cib;
 pub mod cluster;
+pub mod corosync;
+pub mod crmsh;
 pub mod error;
 pub mod ipc;
 pub mod ops;
 pub mod pg;
+pub mod rules;
 pub mod state;
 
 pub use error::{Error, Result};

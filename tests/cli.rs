@@ -281,3 +281,415 @@ fn completions_and_man_pages_are_current() {
         std::fs::read(root().join("completions/pgcrm.bash")).unwrap()
     );
 }
+
+fn write_tmp(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn config_show_and_its_errors() {
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    let o = pgcrm(&[
+        "config",
+        "show",
+        "--cib-file",
+        ex,
+        "rsc_colocation-2",
+        "vip-rep",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.starts_with("primitive vip-rep IPaddr2 \\\n\tparams ip=192.168.1.3"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("colocation rsc_colocation-2 inf: master-group msPostgresql:Promoted\n"),
+        "{out}"
+    );
+    let o = pgcrm(&["config", "show", "--xml", "--cib-file", ex, "vip-rep"]);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("<primitive id=\"vip-rep\""));
+    assert_fails(
+        &pgcrm(&["config", "show", "--cib-file", ex, "nosuch"]),
+        105,
+        "'nosuch' not found",
+    );
+}
+
+#[test]
+fn config_check_reports_mistakes_with_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "primitive p Dummy\nlocation l p \\\n  rule -inf: a eq \"b\n",
+            65,
+            ":3:19: unclosed quote",
+        ),
+        (
+            "primitive p Dummy\nprimitiv q Dummy\n",
+            65,
+            ":2:1: unknown keyword 'primitiv'",
+        ),
+        (
+            "primitive p Dummy\ncolocation c inf: p nosuch\n",
+            78,
+            ":2:21: 'nosuch' is not a defined resource",
+        ),
+        (
+            "primitive p Dummy op monitor interval=10s\ngroup g p q\n",
+            78,
+            ":2:11: group 'g' contains 'q'",
+        ),
+        (
+            "primitive p Dummy\nlocation l p rule -inf: a eq 1 and b eq 2 or c eq 3\n",
+            65,
+            ":2:43: a rule cannot mix 'and' and 'or'",
+        ),
+        (
+            "order o Sometimes: a b\n",
+            65,
+            ":1:9: 'Sometimes' is not an order kind",
+        ),
+    ];
+    for (text, code, needle) in cases {
+        let f = write_tmp(&dir, "bad.crm", text);
+        let o = pgcrm(&["config", "check", &f]);
+        assert_fails(&o, code, &format!("{f}{needle}"));
+        // load --dry-run refuses the same way and plans nothing
+        let ex = example();
+        assert_fails(
+            &pgcrm(&[
+                "config",
+                "load",
+                "--dry-run",
+                "--cib-file",
+                ex.to_str().unwrap(),
+                &f,
+            ]),
+            code,
+            needle,
+        );
+    }
+    let o = pgcrm(&[
+        "config",
+        "check",
+        root()
+            .join("tests/fixtures/crm/runbook-pgsql.crm")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("OK, 17 objects"));
+    assert_fails(
+        &pgcrm(&["config", "check", "/nonexistent.crm"]),
+        66,
+        "/nonexistent.crm: cannot read",
+    );
+}
+
+#[test]
+fn config_load_plans_a_diff_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cib = dir.path().join("cib.xml");
+    std::fs::copy(example(), &cib).unwrap();
+    let before = std::fs::read(&cib).unwrap();
+    let cib = cib.to_str().unwrap();
+    let shown = pgcrm(&["config", "show", "--cib-file", cib]);
+    let f = write_tmp(&dir, "same.crm", &String::from_utf8(shown.stdout).unwrap());
+    let o = pgcrm(&["config", "load", "--dry-run", "--cib-file", cib, &f]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("no change"),
+        "{}",
+        stderr(&o)
+    );
+    let f = write_tmp(
+        &dir,
+        "more.crm",
+        "primitive extra Dummy\nlocation l-extra extra 100: node2\n",
+    );
+    let o = pgcrm(&["config", "load", "--dry-run", "--cib-file", cib, &f]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains(
+            "+    <primitive id=\"extra\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\"/>"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "+    <rsc_location id=\"l-extra\" rsc=\"extra\" score=\"100\" node=\"node2\"/>"
+        ),
+        "{out}"
+    );
+    assert_fails(
+        &pgcrm(&["config", "load", "--cib-file", cib, &f]),
+        64,
+        "--dry-run",
+    );
+    assert_eq!(
+        std::fs::read(cib).unwrap(),
+        before,
+        "the CIB file must not change"
+    );
+}
+
+const INIT: &[&str] = &[
+    "config",
+    "init",
+    "--no-input",
+    "--node",
+    "node1=192.168.1.1",
+    "--node",
+    "node2=192.168.1.2",
+    "--write-vip",
+    "192.168.100.213",
+    "--read-vip",
+    "192.168.100.214",
+    "--rep-vip",
+    "192.168.1.3",
+    "--rep-nic",
+    "eth2",
+    "--ping",
+    "192.168.100.1",
+];
+
+#[test]
+fn config_init_generates_the_runbook_configuration() {
+    let o = pgcrm(INIT);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("primitive pgsql ocf:heartbeat:pgsql \\\n\tparams pgctl=/usr/lib/postgresql/15/bin/pg_ctl"), "{text}");
+    assert!(text.contains("\top promote interval=0s timeout=120s on-fail=restart"));
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_tmp(&dir, "init.crm", &text);
+    assert!(pgcrm(&["config", "check", &f]).status.success());
+    let mut with_coro = INIT.to_vec();
+    with_coro.extend(["--corosync", "--agent", "pgcrm"]);
+    let out = String::from_utf8(pgcrm(&with_coro).stdout).unwrap();
+    assert!(out.contains("primitive pgsql ocf:pgcrm:pgsql"));
+    assert!(out.contains("ring0_addr: 192.168.1.2") && out.contains("two_node: 1"));
+    assert_fails(&pgcrm(&INIT[..INIT.len() - 2]), 64, "give --ping");
+    let same: Vec<&str> = INIT
+        .iter()
+        .map(|a| {
+            if *a == "192.168.100.214" {
+                "192.168.100.213"
+            } else {
+                a
+            }
+        })
+        .collect();
+    assert_fails(&pgcrm(&same), 64, "three different addresses");
+
+    // pgcrm verify finds no error (nor a timeout below the agents' advice) once loaded.
+    let objects = pgcrm::crmsh::parse(&text, "init").unwrap();
+    let empty = pgcrm::cib::Element::new("configuration");
+    let config =
+        pgcrm::crmsh::apply(&empty, &objects, pgcrm::crmsh::Mode::Replace, "init").unwrap();
+    let cib = write_tmp(
+        &dir,
+        "init-cib.xml",
+        &format!(
+            "<cib validate-with=\"pacemaker-3.9\" epoch=\"1\" num_updates=\"0\" admin_epoch=\"0\">{}<status/></cib>",
+            config.to_xml()
+        ),
+    );
+    let o = pgcrm(&["verify", "--cib-file", &cib]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(
+        out.contains(" 0 errors") && !out.contains("timeout"),
+        "{out}"
+    );
+
+    // crmsh (the oracle) loads it with no warning: the timeouts are the advised ones.
+    if Command::new("crm")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let empty = Command::new("cibadmin").arg("--empty").output().unwrap();
+        let cib = dir.path().join("cib.xml");
+        std::fs::write(&cib, empty.stdout).unwrap();
+        let o = Command::new("crm")
+            .args(["configure", "load", "update", &f])
+            .env("CIB_file", &cib)
+            .env("TERM", "dumb")
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert!(o.status.success(), "{err}");
+        assert!(
+            !err.contains("advised"),
+            "crmsh warns about timeouts: {err}"
+        );
+    }
+}
+
+fn verify_fixture(name: &str) -> String {
+    root()
+        .join("tests/fixtures/cib/verify")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn verify_exit_codes_follow_the_worst_finding() {
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    // The runbook: warnings only (fencing, short timeouts) -> 0, or 1 with --strict.
+    let o = pgcrm(&["verify", "--no-agents", "--cib-file", ex]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.starts_with("Warnings (6):\n  PG001  stonith-enabled: "),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "fix: `cibadmin --modify --xml-text '<op id=\"pgsql-start-0s\" timeout=\"120s\"/>'`"
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with(": 0 errors, 6 warnings, 1 info\n"), "{text}");
+    let o = pgcrm(&["verify", "--no-agents", "--strict", "--cib-file", ex]);
+    assert_eq!(o.status.code(), Some(1));
+    // An error -> 78, as crm_verify for an invalid configuration.
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--cib-file",
+        &verify_fixture("clone-no-notify.xml"),
+    ]);
+    assert_eq!(o.status.code(), Some(78));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("Errors (2):\n  PG402  msPostgresql: "));
+    // Nothing found -> 0 even with --strict.
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--strict",
+        "--cib-file",
+        &verify_fixture("clean.xml"),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).ends_with(": no problems found\n"));
+}
+
+#[test]
+fn verify_json_contract() {
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--output",
+        "json",
+        "--cib-file",
+        example().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["counts"]["warning"], 6);
+    assert_eq!(v["counts"]["info"], 1);
+    let f = &v["findings"][0];
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["rule"], "PG001");
+    assert_eq!(f["object"], "stonith-enabled");
+    assert!(f["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("examples/cluster.xml"));
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Fencing is disabled"));
+    assert!(f["fix"]
+        .as_str()
+        .unwrap()
+        .contains("crm_attribute --type crm_config --name stonith-enabled --update true"));
+    let agents = v["agents"].as_array().unwrap();
+    assert!(agents
+        .iter()
+        .any(|a| a["agent"] == "ocf:heartbeat:pgsql" && a["source"] == "built-in"));
+}
+
+#[test]
+fn verify_runs_the_installed_agents_meta_data() {
+    // A fake OCF root whose pgsql predates replication: the runbook's rep_mode is an error.
+    let o = pgcrm_env(
+        &[
+            "verify",
+            "--output",
+            "json",
+            "--cib-file",
+            example().to_str().unwrap(),
+        ],
+        &[("OCF_ROOT", &verify_fixture("ocf-old"))],
+    );
+    assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules[0], "PG202", "{rules:?}");
+    assert!(
+        rules.contains(&"PG204"),
+        "IPaddr2 is not in the fake root: {rules:?}"
+    );
+}
+
+#[test]
+fn verify_reads_corosync_conf() {
+    let ex = example();
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--cib-file",
+        ex.to_str().unwrap(),
+        "--corosync-conf",
+        &verify_fixture("corosync/bad.conf"),
+    ]);
+    assert_eq!(o.status.code(), Some(78));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("PG601  totem.interface[0] ("), "{text}");
+    assert!(text.contains("corosync/bad.conf): "), "{text}");
+    // Two clusters sharing one multicast address and port.
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--cib-file",
+        ex.to_str().unwrap(),
+        "--corosync-conf",
+        &verify_fixture("corosync/udp-a.conf"),
+        "--corosync-conf",
+        &verify_fixture("corosync/udp-b.conf"),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("PG604"));
+    // Malformed and missing files: one line naming the file, nothing on stdout.
+    let o = pgcrm(&[
+        "verify",
+        "--cib-file",
+        ex.to_str().unwrap(),
+        "--corosync-conf",
+        &verify_fixture("corosync/malformed.conf"),
+    ]);
+    assert_fails(
+        &o,
+        65,
+        "malformed.conf:1: not a valid corosync.conf: section 'totem' is never closed",
+    );
+    let o = pgcrm(&[
+        "verify",
+        "--cib-file",
+        ex.to_str().unwrap(),
+        "--corosync-conf",
+        "/nonexistent/corosync.conf",
+    ]);
+    assert_fails(&o, 66, "/nonexistent/corosync.conf: cannot read");
+}

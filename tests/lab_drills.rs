@@ -5,7 +5,7 @@
 //! check that the lab left nothing behind. Prints each drill's timings and one closing line
 //! `N passed, N failed`. Skips (exit 0) when not root or when `PGCRM_SKIP_LAB=1`.
 //!
-//! The lab root is `PGCRM_LAB_ROOT` when set, else `/var/tmp/pgcrm-lab-drills` (not the
+//! The lab root is `PGCRM_LAB_ROOT` when set, else `/var/tmp/pgcrm-lab-drills-<hash of the checkout path>` (not the
 //! default root of an operator's interactive lab).
 
 use std::collections::HashMap;
@@ -283,9 +283,6 @@ fn secs(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
 }
 
-/// The pgcrm binary under test; the lab's nodes see /work, so they run it in place.
-const PGCRM: &str = env!("CARGO_BIN_EXE_pgcrm");
-
 /// `pgcrm status --check` inside `node`: its exit code and its one line.
 fn pgcrm_check(lab: &Lab, node: &str) -> Res<(i32, String)> {
     let out = lab
@@ -378,6 +375,58 @@ fn drill_healthy(lab: &Lab) -> Res<String> {
         }
     }
     Ok(format!("node1 PRI/LATEST/1000, node2 HS:sync/STREAMING|SYNC/100, read VIP on node2 ({n} row replicated); `{check}` exit 0 in {}", secs(d_check)))
+}
+
+/// `pgcrm verify` on a live node: the CIB over IPC, the node's own agents' meta-data and
+/// corosync.conf, and the exit code that matches the findings.
+fn drill_verify_live(lab: &Lab) -> Res<String> {
+    let bin = env!("CARGO_BIN_EXE_pgcrm");
+    let t0 = Instant::now();
+    let out = lab
+        .cmd(&["exec", "node1", bin, "verify", "--output", "json"])
+        .output()
+        .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+    let elapsed = t0.elapsed();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "pgcrm verify printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    if v["source"] != "live" {
+        return Err(format!("source should be live: {}", v["source"]));
+    }
+    let errors = v["counts"]["error"].as_u64().unwrap_or(0);
+    let want = if errors > 0 { 78 } else { 0 };
+    if out.status.code() != Some(want) {
+        return Err(format!("exit {:?} with {errors} errors", out.status.code()));
+    }
+    let agents = v["agents"].as_array().cloned().unwrap_or_default();
+    if !agents
+        .iter()
+        .any(|a| a["agent"] == "ocf:heartbeat:pgsql" && a["source"] == "installed")
+    {
+        return Err(format!(
+            "the installed pgsql agent was not asked: {agents:?}"
+        ));
+    }
+    let rules: Vec<String> = v["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|f| f["rule"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(format!(
+        "{} findings ({} errors, {} warnings: {}) in {}; corosync.conf read: {}",
+        rules.len(),
+        errors,
+        v["counts"]["warning"],
+        rules.join(" "),
+        secs(elapsed),
+        v["corosync"]
+    ))
 }
 
 fn drill_kill_standby(lab: &Lab) -> Res<String> {
@@ -653,6 +702,107 @@ fn check_nothing_left(root: &str, netns: &[String], links_before: &[String]) -> 
     }
 }
 
+const PGCRM: &str = env!("CARGO_BIN_EXE_pgcrm");
+
+/// Runs pgcrm inside a node: (exit code, stdout, stderr).
+fn pgcrm_in(lab: &Lab, node: &str, args: &[&str]) -> Res<(i32, String, String)> {
+    let mut all = vec!["exec", node, PGCRM];
+    all.extend_from_slice(args);
+    let o = lab
+        .cmd(&all)
+        .output()
+        .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+    Ok((
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    ))
+}
+
+/// The runbook's planned switchover with `pgcrm resource move --wait`: refused without
+/// --yes when stdin is not a terminal; then node1 (the rebuilt standby) becomes Promoted,
+/// the VIPs follow, the old primary node2 is left stopped (PGSQL.lock, as the runbook says),
+/// and the move's constraints are gone.
+fn drill_switchover(lab: &Lab) -> Res<String> {
+    let (code, out, err) = pgcrm_in(
+        lab,
+        "node2",
+        &["resource", "move", "msPostgresql", "--to", "node1"],
+    )?;
+    if code != 64 || !out.is_empty() || !err.contains("--yes") {
+        return Err(format!(
+            "without --yes: expected exit 64 and one line, got {code}: {out}{err}"
+        ));
+    }
+    let t0 = Instant::now();
+    let (code, out, err) = pgcrm_in(
+        lab,
+        "node2",
+        &[
+            "resource",
+            "move",
+            "msPostgresql",
+            "--to",
+            "node1",
+            "--yes",
+            "--wait=3m",
+        ],
+    )?;
+    let took = t0.elapsed();
+    if code != 0 {
+        return Err(format!("move --wait exited {code}:\n{out}{err}"));
+    }
+    for needle in [
+        "Creating cli-prefer-msPostgresql: msPostgresql Promoted on node1",
+        "demote pgsql on node2 ok",
+        "promote pgsql on node1 ok",
+        "msPostgresql Promoted on node1 (",
+        "Removing cli-prefer-msPostgresql",
+        "Removing cli-ban-msPostgresql-on-node2",
+    ] {
+        if !out.contains(needle) {
+            return Err(format!("move output lacks {needle:?}:\n{out}{err}"));
+        }
+    }
+    let m = lab.mon("node1")?;
+    for (what, got, exp) in [
+        ("Promoted", m.promoted.join(" "), "node1"),
+        (
+            "vip-master",
+            m.started_on("vip-master").to_string(),
+            "node1",
+        ),
+        ("vip-rep", m.started_on("vip-rep").to_string(), "node1"),
+        (
+            "node1 pgsql-status",
+            m.attr("node1", "pgsql-status").to_string(),
+            "PRI",
+        ),
+        (
+            "node2 pgsql-status",
+            m.attr("node2", "pgsql-status").to_string(),
+            "STOP",
+        ),
+    ] {
+        if got != exp {
+            return Err(format!("{what}: expected {exp}, got {got}\n{}", m.text));
+        }
+    }
+    let (code, cons, err) = pgcrm_in(lab, "node1", &["resource", "constraints"])?;
+    if code != 0 || cons != "No cli-* constraints\n" {
+        return Err(format!("constraints left ({code}): {cons}{err}"));
+    }
+    lab.sql(
+        "write",
+        "insert into drill(what) values ('after switchover')",
+    )?;
+    let actions = out.lines().filter(|l| l.starts_with("  ")).count();
+    Ok(format!(
+        "node1 Promoted, VIPs on node1, node2 STOP, constraints cleared; {actions} actions in {}",
+        secs(took)
+    ))
+}
+
 fn effective_uid() -> Option<u32> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("Uid:"))?;
@@ -660,7 +810,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 6;
+    const DRILLS: usize = 7;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -671,8 +821,7 @@ fn main() {
         println!("0 passed, 0 failed, {DRILLS} skipped");
         return;
     }
-    let root =
-        std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| "/var/tmp/pgcrm-lab-drills".into());
+    let root = std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| default_lab_root());
     let lab = Lab { root: root.clone() };
     let links_before = host_links();
     let t_all = Instant::now();
@@ -691,15 +840,17 @@ fn main() {
     let mut netns = Vec::new();
     {
         let _guard = Guard(Some(lab.clone()));
-        let drills: [(&str, Drill); 5] = [
+        let drills: &[(&str, Drill)] = &[
             ("up", drill_up),
             ("healthy", drill_healthy),
+            ("verify-live", drill_verify_live),
             ("kill-standby", drill_kill_standby),
             ("kill-primary", drill_kill_primary),
             ("rebuild-old-primary", drill_rebuild),
+            ("switchover", drill_switchover),
         ];
         let mut broken = false;
-        for (name, drill) in drills {
+        for &(name, drill) in drills {
             if broken {
                 report(name, Err("not run: an earlier drill failed".into()));
                 continue;
@@ -731,4 +882,13 @@ fn main() {
     if failed > 0 {
         std::process::exit(1);
     }
+}
+
+/// `/var/tmp/pgcrm-lab-drills-<hash of this checkout's path>`: two checkouts on one machine
+/// (CI beside a developer, or several work trees) never share, and so never tear down, a lab.
+fn default_lab_root() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_MANIFEST_DIR").hash(&mut h);
+    format!("/var/tmp/pgcrm-lab-drills-{:08x}", h.finish() as u32)
 }

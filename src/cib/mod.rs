@@ -2,6 +2,7 @@
 //!
 //! Nothing here interprets the cluster's state or touches the terminal.
 
+pub mod change;
 pub mod model;
 pub mod xml;
 

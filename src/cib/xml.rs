@@ -6,6 +6,7 @@
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// One XML element: its name, its attributes in document order, its child elements and the
@@ -199,9 +200,32 @@ impl Element {
     }
 }
 
-/// Escapes text for use in an attribute value or element content.
-pub fn escape(s: &str) -> String {
-    quick_xml::escape::escape(s).into_owned()
+/// Escapes text for use inside a double-quoted XML attribute value.
+///
+/// Besides the five predefined entities it encodes TAB, LF and CR as character references,
+/// so that attribute-value normalisation in the daemon's parser keeps them.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | b'\t' | b'\n' | b'\r'))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut o = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            '\t' => o.push_str("&#9;"),
+            '\n' => o.push_str("&#10;"),
+            '\r' => o.push_str("&#13;"),
+            _ => o.push(c),
+        }
+    }
+    Cow::Owned(o)
 }
 
 fn start_element(start: &BytesStart, reader: &Reader<&[u8]>) -> Result<Element, XmlError> {

@@ -4,7 +4,11 @@
 
 pub mod assets;
 pub mod completions;
+pub mod config;
+pub mod mutate;
+pub mod resource;
 pub mod status;
+pub mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pgcrm::cluster::{self, Cluster};
@@ -14,15 +18,23 @@ use std::path::PathBuf;
 const EXIT_CODES: &str = "\
 Exit codes (Pacemaker's, see crm_error -l -X):
   0    OK
-  1    generic error
-  64   usage error (bad option or argument)
-  65   the CIB file is not XML (DATAERR)
+  1    generic error, or a confirmation was declined
+  3    needs the live cluster (e.g. --wait on a CIB file)
+  64   usage error (bad option or argument; a risky change without --yes and no terminal)
+  65   the CIB file is not XML; a crm file with a syntax error (DATAERR)
   66   the CIB file does not exist (NOINPUT)
+  73   cannot write the CIB file (CANTCREAT)
+  75   the CIB changed while the change was prepared: nothing changed, run again (TEMPFAIL)
   77   permission denied reading the CIB (NOPERM)
-  78   the XML is not a usable CIB: wrong root element, no configuration, a dangling reference (CONFIG)
+  78   the XML is not a usable CIB: wrong root element, no configuration, a dangling reference (CONFIG);
+       a crm file naming a resource that does not exist
   102  not connected to a cluster (DISCONNECT)
   105  no such resource or node (NOSUCH)
+  107  refused by a safety check; --force overrides (UNSAFE)
+  108  a cli-* constraint exists already (EXISTS)
+  113  --wait: the cluster settled, but not as requested (UNSATISFIED)
   124  timed out (TIMEOUT)
+verify exits 78 when it finds errors, and 1 with --strict when it finds warnings.
 status --check uses the monitoring codes 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN instead.";
 
 /// PostgreSQL streaming replication under Pacemaker + Corosync.
@@ -60,6 +72,12 @@ pub enum OutputFormat {
 pub enum Command {
     /// Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view
     Status(status::Args),
+    /// The configuration in crm shell syntax: show, check, load (plan), init
+    Config(config::Args),
+    /// Review the configuration as an expert would: fencing, timeouts, agents, replication
+    Verify(verify::Args),
+    /// Resources: list, locate, move, ban, clear, start, stop, manage, unmanage
+    Resource(resource::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(completions::Args),
     /// Regenerate completions/ and man/ from these definitions (for maintainers)
@@ -128,6 +146,9 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Status(args) => status::run(&ctx, &args),
+        Command::Config(args) => config::run(&ctx, &args),
+        Command::Verify(args) => verify::run(&ctx, &args),
+        Command::Resource(args) => resource::run(&ctx, &args),
         Command::Completions(args) => completions::run(&args),
         Command::GenerateAssets(args) => assets::run(&args),
     };

@@ -1,6 +1,13 @@
 //! What commands do, as functions of typed inputs returning typed results (cargo's `ops`).
-//! The CLI parses arguments, calls these, and renders what they return.
+//! The CLI parses arguments, calls these, and renders what they return. Mutating ops build a
+//! `plan::Plan` (one CIB change); the CLI shows, confirms and applies it.
 
 pub mod check;
+pub mod config;
+pub mod config_init;
+pub mod plan;
 pub mod problems;
+pub mod resource;
 pub mod status;
+pub mod verify;
+pub mod wait;

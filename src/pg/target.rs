@@ -160,44 +160,20 @@ impl ResourceParams {
     }
 }
 
-/// Node name → address from corosync.conf's `nodelist { node { ring0_addr name } }`.
+/// Node name → address from corosync.conf's `nodelist { node { ring0_addr name } }`; empty
+/// when the file does not parse (then node names go to name resolution).
 pub fn corosync_addresses(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let (mut depth, mut in_nodelist, mut in_node) = (0usize, false, false);
-    let (mut name, mut addr) = (None::<String>, None::<String>);
-    for raw in text.lines() {
-        let line = raw.split('#').next().unwrap_or("").trim();
-        if line.ends_with('{') {
-            let section = line.trim_end_matches('{').trim();
-            depth += 1;
-            if depth == 1 && section == "nodelist" {
-                in_nodelist = true;
-            } else if in_nodelist && depth == 2 && section == "node" {
-                in_node = true;
-                (name, addr) = (None, None);
-            }
-        } else if line == "}" {
-            if in_node && depth == 2 {
-                if let Some(a) = addr.take() {
-                    // corosync names a node after its address when `name` is absent
-                    out.insert(name.take().unwrap_or_else(|| a.clone()), a);
-                }
-                in_node = false;
-            } else if in_nodelist && depth == 1 {
-                in_nodelist = false;
-            }
-            depth = depth.saturating_sub(1);
-        } else if in_node {
-            if let Some((k, v)) = line.split_once(':') {
-                match k.trim() {
-                    "ring0_addr" => addr = Some(v.trim().to_string()),
-                    "name" => name = Some(v.trim().to_string()),
-                    _ => {}
-                }
-            }
-        }
-    }
-    out
+    let Ok(conf) = crate::corosync::CorosyncConf::parse(COROSYNC_CONF, text) else {
+        return BTreeMap::new();
+    };
+    conf.nodes()
+        .into_iter()
+        .filter_map(|n| {
+            let addr = n.get("ring0_addr")?;
+            let name = crate::corosync::CorosyncConf::node_name(n)?;
+            Some((name.to_string(), addr.to_string()))
+        })
+        .collect()
 }
 
 /// One server to probe.
@@ -420,7 +396,7 @@ pub(crate) fn redact(text: &str, secrets: &[String]) -> String {
 mod tests {
     use super::*;
 
-    const COROSYNC: &str = "totem {\n    version: 2\n    interface {\n        linknumber: 0\n    }\n}\nnodelist {\n    node {\n        ring0_addr: 10.200.0.11\n        name: node1\n        nodeid: 1\n    }\n    node {\n        ring0_addr: 10.200.0.12 # the second\n        name: node2\n        nodeid: 2\n    }\n    node {\n        ring0_addr: 10.200.0.13\n        nodeid: 3\n    }\n}\nquorum {\n    provider: corosync_votequorum\n}\n";
+    const COROSYNC: &str = "totem {\n    version: 2\n    interface {\n        linknumber: 0\n    }\n}\nnodelist {\n    node {\n        ring0_addr: 10.200.0.11\n        name: node1\n        nodeid: 1\n    }\n    node {\n        ring0_addr: 10.200.0.12\n        name: node2\n        nodeid: 2\n    }\n    node {\n        ring0_addr: 10.200.0.13\n        nodeid: 3\n    }\n}\nquorum {\n    provider: corosync_votequorum\n}\n";
 
     #[test]
     fn corosync_nodelist_gives_addresses() {

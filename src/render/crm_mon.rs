@@ -206,6 +206,18 @@ fn node_list(out: &mut String, state: &ClusterState) {
     }
 }
 
+/// The resource list alone, inactive resources included, as `crm_resource --list` prints it.
+pub fn resource_list(state: &ClusterState) -> String {
+    let mut body = String::new();
+    for r in &state.resources {
+        resource(&mut body, state, r, 1, true);
+    }
+    if body.is_empty() {
+        body.push_str("NO resources configured\n");
+    }
+    body
+}
+
 fn resources(out: &mut String, state: &ClusterState, inactive: bool) {
     out.push_str(if inactive {
         "Full List of Resources:\n"

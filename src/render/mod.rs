@@ -3,3 +3,4 @@
 
 pub mod crm_mon;
 pub mod pg_table;
+pub mod verify;

@@ -414,18 +414,10 @@ impl<'a> Builder<'a> {
         })
     }
 
-    fn primitive_status(
-        &mut self,
-        p: &Primitive,
-        id: String,
-        mut placements: Vec<Placement<'a>>,
-        meta: &Meta,
-        promotable: bool,
-    ) -> ResourceStatus {
-        let target_role = meta.get("target-role").map(str::to_string);
-        let managed = meta.managed(self.maintenance_mode);
-        // A migrate_to that nothing closed leaves the resource on the target as well, listed
-        // first (a partial or failed migration).
+    /// A migrate_to that nothing closed (no stop on the source since) leaves the resource
+    /// active on the target as well, listed first, as Pacemaker does for a partial or failed
+    /// migration.
+    fn resolve_migration(&self, placements: &mut Vec<Placement<'a>>, promotable: bool) {
         for i in 0..placements.len() {
             let Some(target) = placements[i].replay.migrated_to.clone() else {
                 continue;
@@ -461,6 +453,19 @@ impl<'a> Builder<'a> {
             }
             break;
         }
+    }
+
+    fn primitive_status(
+        &mut self,
+        p: &Primitive,
+        id: String,
+        mut placements: Vec<Placement<'a>>,
+        meta: &Meta,
+        promotable: bool,
+    ) -> ResourceStatus {
+        let target_role = meta.get("target-role").map(str::to_string);
+        let managed = meta.managed(self.maintenance_mode);
+        self.resolve_migration(&mut placements, promotable);
         let mut failed = false;
         let mut blocked = false;
         for pl in placements
