@@ -10,6 +10,7 @@ pub mod crmsh;
 pub mod error;
 pub mod ipc;
 pub mod ops;
+pub mod pg;
 pub mod rules;
 pub mod state;
 

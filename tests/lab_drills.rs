@@ -291,6 +291,37 @@ fn secs(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
 }
 
+/// `pgcrm status --check` inside `node`: its exit code and its one line.
+fn pgcrm_check(lab: &Lab, node: &str) -> Res<(i32, String)> {
+    let out = lab
+        .cmd(&["exec", node, PGCRM, "status", "--check"])
+        .output()
+        .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if line.lines().count() != 1 || !line.starts_with("PGCRM ") {
+        return Err(format!(
+            "pgcrm status --check must print one PGCRM line, got: {line:?} {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok((out.status.code().unwrap_or(-1), line))
+}
+
+/// Asserts the check's exit code, its state word and that each `want` appears in the line.
+fn expect_check(lab: &Lab, node: &str, code: i32, want: &[&str]) -> Res<String> {
+    let (rc, line) = pgcrm_check(lab, node)?;
+    let state = ["OK", "WARNING", "CRITICAL", "UNKNOWN"][code as usize];
+    if rc != code || !line.starts_with(&format!("PGCRM {state} - ")) {
+        return Err(format!(
+            "pgcrm status --check: expected {state} (exit {code}), got exit {rc}: {line}"
+        ));
+    }
+    if let Some(w) = want.iter().find(|w| !line.contains(*w)) {
+        return Err(format!("pgcrm status --check: expected '{w}' in: {line}"));
+    }
+    Ok(line)
+}
+
 // ------------------------------------------------------------------------------------------
 // the drills
 // ------------------------------------------------------------------------------------------
@@ -338,7 +369,31 @@ fn drill_healthy(lab: &Lab) -> Res<String> {
             .ok()
             .filter(|n| n == "1")
     })?;
-    Ok(format!("node1 PRI/LATEST/1000, node2 HS:sync/STREAMING|SYNC/100, read VIP on node2 ({n} row replicated)"))
+    // pgcrm joins both truths: PostgreSQL confirms the roles and the sync standby
+    let t_check = Instant::now();
+    let check = expect_check(
+        lab,
+        "node1",
+        0,
+        &[
+            "node1 primary, timeline",
+            "node2 sync standby",
+            "sync_standbys=1;",
+        ],
+    )?;
+    let d_check = t_check.elapsed();
+    let json = lab.exec("node1", &[PGCRM, "status", "--output", "json"])?;
+    for want in [
+        "\"pg_role\": \"primary\"",
+        "\"pg_role\": \"standby\"",
+        "\"sync_state\": \"sync\"",
+        "\"problems\": []",
+    ] {
+        if !json.contains(want) {
+            return Err(format!("pgcrm status --output json lacks {want}:\n{json}"));
+        }
+    }
+    Ok(format!("node1 PRI/LATEST/1000, node2 HS:sync/STREAMING|SYNC/100, read VIP on node2 ({n} row replicated); `{check}` exit 0 in {}", secs(d_check)))
 }
 
 /// `pgcrm verify` on a live node: the CIB over IPC, the node's own agents' meta-data and
@@ -426,6 +481,16 @@ fn drill_kill_standby(lab: &Lab) -> Res<String> {
         ));
     }
     lab.sql("write", "insert into drill(what) values ('standby down')")?;
+    let check = expect_check(
+        lab,
+        "node1",
+        1,
+        &[
+            "standby-not-streaming: node2",
+            "no-sync-standby",
+            "fail-count: pgsql on node2",
+        ],
+    )?;
     // runbook: restart the cluster stack on node2 (and clean up its failure)
     let t1 = Instant::now();
     lab.run(&["stop-node", "node2"])?;
@@ -449,11 +514,13 @@ fn drill_kill_standby(lab: &Lab) -> Res<String> {
         return Err(format!("fail-count of node2 should be cleared\n{}", m.text));
     }
     let opt = |d: Option<Duration>| d.map(secs).unwrap_or_else(|| "-".into());
+    expect_check(lab, "node1", 0, &["node2 sync standby"])?;
     Ok(format!(
-        "kill -9 → DISCONNECT {}, read VIP on node1 {}, STOP + fail-count 1 {}; stack restart + cleanup → HS:sync in {}",
+        "kill -9 → DISCONNECT {}, read VIP on node1 {}, STOP + fail-count 1 {}; `{}` exit 1; stack restart + cleanup → HS:sync in {}, check OK again",
         opt(t_disc),
         opt(t_read),
         secs(t_settled),
+        check.split(" | ").next().unwrap_or(""),
         secs(t_back)
     ))
 }
@@ -512,12 +579,25 @@ fn drill_kill_primary(lab: &Lab) -> Res<String> {
             "write VIP should reach a primary, pg_is_in_recovery = {rw}"
         ));
     }
+    // after the failover: node2 is the one writable primary, node1 is down and has failed
+    let check = expect_check(
+        lab,
+        "node2",
+        1,
+        &["fail-count: pgsql on node1", "no-sync-standby"],
+    )?;
+    if check.contains("role-mismatch") || check.contains("multiple-writable") {
+        return Err(format!(
+            "after the failover PostgreSQL and Pacemaker must agree: {check}"
+        ));
+    }
     let opt = |d: Option<Duration>| d.map(secs).unwrap_or_else(|| "-".into());
     Ok(format!(
-        "kill -9 → node2 promoted {}, write VIP on node2 {}, first committed write through {WRITE_VIP} {} ({tries} tries)",
+        "kill -9 → node2 promoted {}, write VIP on node2 {}, first committed write through {WRITE_VIP} {} ({tries} tries); `{}` exit 1",
         opt(t_prom),
         opt(t_vip),
-        secs(t_write)
+        secs(t_write),
+        check.split(" | ").next().unwrap_or("")
     ))
 }
 

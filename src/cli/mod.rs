@@ -145,6 +145,16 @@ pub fn main() -> i32 {
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--check") => {
+            // a monitoring system reads only the line and 0-3: a bad option is UNKNOWN
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("bad arguments");
+            println!(
+                "{}",
+                pgcrm::ops::check::unknown(first.trim_start_matches("error: ")).line
+            );
+            return pgcrm::ops::check::CheckState::Unknown.exit_code();
+        }
         Err(e) => {
             let code = if e.use_stderr() {
                 exit::USAGE

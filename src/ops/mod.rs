@@ -3,9 +3,11 @@
 //! `plan::Plan` (one CIB change); the CLI shows, confirms and applies it.
 
 pub mod attribute;
+pub mod check;
 pub mod config;
 pub mod config_init;
 pub mod plan;
+pub mod problems;
 pub mod resource;
 pub mod status;
 pub mod verify;

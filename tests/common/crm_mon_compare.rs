@@ -9,10 +9,15 @@ use pgcrm::cib::Element;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The crm_mon part of pgcrm's text (the PostgreSQL table follows a blank line), without the
+/// The crm_mon part of pgcrm's text (pgcrm's own sections follow a blank line), without the
 /// wall-clock line, and without trailing blank lines.
 pub fn comparable(text: &str, ours: bool) -> String {
-    let text = match (ours, text.find("\nPostgreSQL (")) {
+    // pgcrm's own sections (the PostgreSQL tables, the problems) follow the crm_mon part.
+    let end = ["\nPostgreSQL (", "\nProblems:"]
+        .iter()
+        .filter_map(|m| text.find(m))
+        .min();
+    let text = match (ours, end) {
         (true, Some(i)) => &text[..i],
         _ => text,
     };
