@@ -36,8 +36,6 @@ complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "verify" -d 'Review the 
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "agent" -d 'The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker'
-complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l pg-timeout -d 'How long each node\'s PostgreSQL probe (connect and queries) may take: 2s, 500ms' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l config -d 'Config file with per-node conninfo ([nodes.NODE] conninfo = "host=... user=..."); read when it exists. Passwords: PGPASSWORD, ~/.pgpass (PGPASSFILE), or the conninfo' -r -F
@@ -253,26 +251,13 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l output -d 'O
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand agent" -l dir -d 'install: the OCF provider directory the agent `pgsql` is written into' -r -F
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand agent" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand agent" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
-json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand agent" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand agent" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
-json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "agent" -d 'The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions help" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions help" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "load" -d 'Show what loading a crm file would change in the CIB, as a diff of the XML'
