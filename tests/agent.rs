@@ -456,6 +456,25 @@ fn actions_against_real_servers() {
     wait_for("the row replicated", || {
         sql(&path("sock2"), "select count(*) from t") == "2"
     });
+    // the timeline query the agent compares nodes with: both on 1; after a promotion the
+    // standby's data is on 2, where the old primary's timeline 1 can never follow
+    use pgcrm::agent::pg::{is_newest, parse_lsn, Position, TIMELINE_SQL};
+    assert_eq!(sql(&path("sock1"), TIMELINE_SQL), "1");
+    assert_eq!(sql(&path("sock2"), TIMELINE_SQL), "1");
+    as_postgres("pg_ctl", &["-D", &std_, "-W", "promote"]);
+    wait_for("the standby promoted", || {
+        sql(&path("sock2"), "select pg_is_in_recovery()") == "f"
+    });
+    sql(&path("sock1"), "insert into t values (3)");
+    let pos = |sock: &str| {
+        let tli = sql(sock, TIMELINE_SQL).parse().ok();
+        assert!(tli.is_some());
+        let lsn = parse_lsn(&sql(sock, "select pg_current_wal_lsn()")).unwrap();
+        Position { tli, lsn }
+    };
+    let (old, new) = (pos(&path("sock1")), pos(&path("sock2")));
+    assert_eq!((old.tli, new.tli), (Some(1), Some(2)));
+    assert!(is_newest(new, &[old, new]) && !is_newest(old, &[old, new]));
     let t = Instant::now();
     assert_rc(&run("stop", &s, &[]), 0, "stop of the standby");
     let t_stop = t.elapsed();
@@ -480,7 +499,7 @@ fn actions_against_real_servers() {
     wait_for("the killed server restarted", || {
         rc(&run("start", &p, &[])) == 0
     });
-    assert_eq!(sql(&path("sock1"), "select count(*) from t"), "2");
+    assert_eq!(sql(&path("sock1"), "select count(*) from t"), "3");
     assert_rc(&run("stop", &p, &[]), 0, "stop");
     assert!(!pgcrm::agent::pg::is_running(&pri));
     assert_rc(&run("monitor", &p, &probe), 7, "probe after stop");
