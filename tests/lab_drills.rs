@@ -601,6 +601,71 @@ fn drill_kill_primary(lab: &Lab) -> Res<String> {
     ))
 }
 
+/// The old primary is refused until rebuilt: after the failover, a cleanup lets Pacemaker
+/// try node1 again; its start fails at once on PGSQL.lock, with the reason in crm_mon, and
+/// node1 stays stopped (no second primary, no standby made of diverged data).
+fn drill_lock_refusal(lab: &Lab) -> Res<String> {
+    let t0 = Instant::now();
+    lab.exec(
+        "node2",
+        &[
+            "crm_resource",
+            "--cleanup",
+            "-r",
+            "msPostgresql",
+            "-N",
+            "node1",
+        ],
+    )?;
+    let m = poll(
+        Duration::from_secs(60),
+        "a failed start of pgsql on node1 in crm_mon",
+        || {
+            let m = lab.mon("node2").ok()?;
+            m.text
+                .lines()
+                .any(|l| l.contains("pgsql") && l.contains("start") && l.contains("node1"))
+                .then_some(m)
+        },
+    )?;
+    let took = t0.elapsed();
+    let line = m
+        .text
+        .lines()
+        .find(|l| l.contains("pgsql") && l.contains("start") && l.contains("node1"))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    if !line.contains("PGSQL.lock") {
+        return Err(format!(
+            "the failed start should name PGSQL.lock: {line}\n{}",
+            m.text
+        ));
+    }
+    if m.promoted != ["node2"] || m.attr("node1", "pgsql-status") != "STOP" {
+        return Err(format!(
+            "node2 must stay the only primary and node1 STOP:\n{}",
+            m.text
+        ));
+    }
+    let running = lab
+        .exec(
+            "node1",
+            &[
+                "sh",
+                "-c",
+                // the killed server left its postmaster.pid: is that PID alive?
+                "kill -0 \"$(head -n1 \"$PGDATA/postmaster.pid\" 2>/dev/null)\" 2>/dev/null && echo yes || echo no",
+            ],
+        )?
+        .trim()
+        .to_string();
+    if running != "no" {
+        return Err("PostgreSQL runs on node1 despite PGSQL.lock".into());
+    }
+    Ok(format!("start refused in {}: {line}", secs(took)))
+}
+
 fn drill_rebuild(lab: &Lab) -> Res<String> {
     let t0 = Instant::now();
     lab.run(&["stop-node", "node1"])?;
@@ -829,7 +894,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 17;
+    const DRILLS: usize = 19;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -842,8 +907,8 @@ fn main() {
     }
     let root = std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| default_lab_root());
     // Both agents by default: the shell agent with every drill, then pgcrm's agent with
-    // ocf-tester, the two kill drills (one failover) and no rebuild, to keep CI's lab time
-    // modest. PGCRM_LAB_AGENTS=heartbeat or =pgcrm runs one.
+    // ocf-tester, the two kill drills (one failover), the refusal of the old primary and its
+    // rebuild, without the live-client and switchover drills, to keep CI's lab time modest. PGCRM_LAB_AGENTS=heartbeat or =pgcrm runs one.
     let agents = std::env::var("PGCRM_LAB_AGENTS").unwrap_or_else(|_| "heartbeat,pgcrm".into());
     // PGCRM_DRILLS=name,name runs only those drills against the lab already up at
     // PGCRM_LAB_ROOT and keeps it (for working on a drill); the normal run takes all.
@@ -875,6 +940,8 @@ fn main() {
                 ("ocf-tester", drill_ocf_tester),
                 ("kill-standby", drill_kill_standby),
                 ("kill-primary", drill_kill_primary),
+                ("lock-refusal", drill_lock_refusal),
+                ("rebuild-old-primary", drill_rebuild),
             ]
         } else {
             &[
