@@ -686,6 +686,103 @@ fn drill_lock_refusal(lab: &Lab) -> Res<String> {
     ))
 }
 
+/// `promote` refuses a node whose timeline is older than one another node published: node2
+/// (the primary) is made to publish timeline 99 as `pgsql-timeline`, then `pgcrm agent promote`
+/// runs by hand in node1 (a streaming standby) with the resource's parameters from the CIB.
+/// It must fail with the reason and leave node1 a standby; the primary's next monitor gives
+/// node1 its promotion score back. (A real fork of timelines is tested on scratch servers
+/// in tests/agent.rs; here the refusal path runs against the cluster's attrd.)
+fn drill_timeline_refusal(lab: &Lab) -> Res<String> {
+    let xml = lab.exec(
+        "node1",
+        &[
+            "cibadmin",
+            "-Q",
+            "--xpath",
+            "//primitive[@id='pgsql']/instance_attributes",
+        ],
+    )?;
+    let ia = pgcrm::cib::Element::parse(xml.trim()).map_err(|e| format!("{e:?}: {xml}"))?;
+    let mut cmd: Vec<String> = vec!["env".into()];
+    for nv in ia.children_named("nvpair") {
+        let (Some(k), Some(v)) = (nv.attr("name"), nv.attr("value")) else {
+            continue;
+        };
+        cmd.push(format!("OCF_RESKEY_{k}={v}"));
+    }
+    cmd.extend(
+        [
+            "OCF_RESOURCE_INSTANCE=pgsql",
+            "OCF_RESKEY_CRM_meta_promotable=true",
+            "OCF_RESKEY_CRM_meta_on_node=node1",
+            "OCF_RESKEY_CRM_meta_timeout=30000",
+            PGCRM,
+            "agent",
+            "promote",
+        ]
+        .map(String::from),
+    );
+    let set = ["attrd_updater", "-n", "pgsql-timeline", "-N", "node2"];
+    lab.exec("node1", &[&set[..], &["-U", "99"]].concat())?;
+    poll(
+        Duration::from_secs(10),
+        "pgsql-timeline=99 on node2",
+        || {
+            lab.exec("node1", &[&set[..], &["-Q"]].concat())
+                .ok()
+                .filter(|o| o.contains("value=\"99\""))
+        },
+    )?;
+    let t0 = Instant::now();
+    let mut all = vec!["exec", "node1"];
+    all.extend(cmd.iter().map(String::as_str));
+    let o = lab
+        .cmd(&all)
+        .output()
+        .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+    let took = t0.elapsed();
+    let _ = lab.exec("node1", &[&set[..], &["-D"]].concat());
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let reason = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("ocf-exit-reason:"))
+        .next_back()
+        .unwrap_or("")
+        .to_string();
+    if o.status.code() != Some(1) || !reason.contains("forked away from node2's newer timeline 99")
+    {
+        return Err(format!(
+            "promote: expected exit 1 and the reason, got {:?}: {err}",
+            o.status.code()
+        ));
+    }
+    let in_recovery = lab.sql("node1", "select pg_is_in_recovery()")?;
+    if in_recovery != "t" {
+        return Err(format!(
+            "node1 left recovery: pg_is_in_recovery = {in_recovery}"
+        ));
+    }
+    // the refusal dropped node1's promotion score; the primary's next monitor restores it
+    let t1 = Instant::now();
+    let mut last = String::new();
+    poll(
+        Duration::from_secs(30),
+        "node1 back to HS:sync with score 100",
+        || {
+            let r = lab
+                .mon("node2")
+                .and_then(|m| m.check_healthy("node2", "node1"));
+            r.map_err(|e| last = e).ok()
+        },
+    )
+    .map_err(|e| format!("{e}: {last}"))?;
+    Ok(format!(
+        "refused in {}: {reason}; node1 still a sync standby, score back in {}",
+        secs(took),
+        secs(t1.elapsed())
+    ))
+}
+
 fn drill_rebuild(lab: &Lab) -> Res<String> {
     let t0 = Instant::now();
     lab.run(&["stop-node", "node1"])?;
@@ -914,7 +1011,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 19;
+    const DRILLS: usize = 20;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -962,6 +1059,7 @@ fn main() {
                 ("kill-primary", drill_kill_primary),
                 ("lock-refusal", drill_lock_refusal),
                 ("rebuild-old-primary", drill_rebuild),
+                ("timeline-refusal", drill_timeline_refusal),
             ]
         } else {
             &[
