@@ -109,6 +109,7 @@ fn comparable(text: &str, ours: bool) -> String {
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| !l.starts_with("  * Last updated:"))
+        .filter(|l| !(ours && l.starts_with("Constraints left by move/ban:")))
         .collect();
     lines.join("\n").trim_end().to_string()
 }

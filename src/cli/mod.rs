@@ -5,7 +5,9 @@
 pub mod assets;
 pub mod completions;
 pub mod config;
+pub mod failcount;
 pub mod mutate;
+pub mod node;
 pub mod resource;
 pub mod status;
 pub mod verify;
@@ -76,8 +78,15 @@ pub enum Command {
     Config(config::Args),
     /// Review the configuration as an expert would: fencing, timeouts, agents, replication
     Verify(verify::Args),
-    /// Resources: list, locate, move, ban, clear, start, stop, manage, unmanage
+    /// Resources: list, locate, move, ban, clear, start, stop, manage, unmanage, cleanup,
+    /// refresh, delete
     Resource(resource::Args),
+    /// Fail counts per resource, node and operation: show, set, delete
+    Failcount(failcount::Args),
+    /// Nodes: list, standby, online, maintenance, delete
+    Node(node::Args),
+    /// Cluster-wide maintenance mode on or off (maintenance-mode property)
+    Maintenance(node::MaintenanceArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(completions::Args),
     /// Regenerate completions/ and man/ from these definitions (for maintainers)
@@ -139,6 +148,9 @@ pub fn main() -> i32 {
         Command::Config(args) => config::run(&ctx, &args),
         Command::Verify(args) => verify::run(&ctx, &args),
         Command::Resource(args) => resource::run(&ctx, &args),
+        Command::Failcount(args) => failcount::run(&ctx, &args),
+        Command::Node(args) => node::run(&ctx, &args),
+        Command::Maintenance(args) => node::run_maintenance(&ctx, &args),
         Command::Completions(args) => completions::run(&args),
         Command::GenerateAssets(args) => assets::run(&args),
     };

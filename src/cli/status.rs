@@ -36,7 +36,12 @@ pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
                 fail_counts: args.failcounts,
                 inactive: args.inactive,
             };
-            let mut text = crm_mon::render(&report.cluster, sections, chrono::Local::now());
+            let mut text = cli_constraints_banner(ctx).unwrap_or_default();
+            text.push_str(&crm_mon::render(
+                &report.cluster,
+                sections,
+                chrono::Local::now(),
+            ));
             if let Some(pg) = &report.postgresql {
                 text.push('\n');
                 text.push_str(&crate::render::pg_table::render(pg));
@@ -44,4 +49,12 @@ pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
             print_out(&text)
         }
     }
+}
+
+/// The one-line banner about cli-* constraints left by move/ban, when there are any. (Reads
+/// the CIB on its own so the report, and its JSON, stay as they are.)
+fn cli_constraints_banner(ctx: &CommandContext) -> Option<String> {
+    let cib = ctx.cluster().query_cib().ok()?;
+    let list = pgcrm::ops::resource::cli_constraints(&cib, None, chrono::Utc::now());
+    crate::render::banner::cli_constraints(&list)
 }

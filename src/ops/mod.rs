@@ -2,8 +2,10 @@
 //! The CLI parses arguments, calls these, and renders what they return. Mutating ops build a
 //! `plan::Plan` (one CIB change); the CLI shows, confirms and applies it.
 
+pub mod cleanup;
 pub mod config;
 pub mod config_init;
+pub mod node;
 pub mod plan;
 pub mod resource;
 pub mod status;
