@@ -670,7 +670,11 @@ fn resource_delete_removes_its_constraints_in_the_same_change() {
     assert_eq!(epoch(&f), e0 + 1, "one change");
     let (rc, v) = oracle(&f, "crm_verify", &["-x", f.to_str().unwrap()]);
     assert_eq!(rc, 0, "{v}");
-    let (rc, _) = oracle(&f, "cibadmin", &["-Q", "--xpath", "//resources//*[@id='app3']"]);
+    let (rc, _) = oracle(
+        &f,
+        "cibadmin",
+        &["-Q", "--xpath", "//resources//*[@id='app3']"],
+    );
     assert_eq!(rc, 105);
     // Active: refused with the way out.
     let before = std::fs::read_to_string(&f).unwrap();

@@ -32,7 +32,7 @@ Exit codes (Pacemaker's, see crm_error -l -X):
        a crm file naming a resource that does not exist
   102  not connected to a cluster (DISCONNECT)
   105  no such resource or node (NOSUCH)
-  107  refused by a safety check; --force overrides (UNSAFE)
+  107  refused by a safety check (deleting an active resource or an online node...); --force overrides where offered (UNSAFE)
   108  a cli-* constraint exists already (EXISTS)
   113  --wait: the cluster settled, but not as requested (UNSATISFIED)
   124  timed out (TIMEOUT)

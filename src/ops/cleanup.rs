@@ -212,9 +212,6 @@ impl std::fmt::Display for CleanupItem {
         if !self.failed_operations.is_empty() {
             parts.push(format!("failed {}", self.failed_operations.join(", ")));
         }
-        if self.target.refresh && self.target.delete_history {
-            parts.push("history forgotten (re-probed)".into());
-        }
         if !parts.is_empty() {
             write!(f, ": {}", parts.join("; "))?;
         }
