@@ -16,6 +16,12 @@ _pgcrm() {
             ",$1")
                 cmd="pgcrm"
                 ;;
+            pgcrm,agent)
+                cmd="pgcrm__subcmd__agent"
+                ;;
+            pgcrm,attribute)
+                cmd="pgcrm__subcmd__attribute"
+                ;;
             pgcrm,completions)
                 cmd="pgcrm__subcmd__completions"
                 ;;
@@ -45,6 +51,18 @@ _pgcrm() {
                 ;;
             pgcrm,verify)
                 cmd="pgcrm__subcmd__verify"
+                ;;
+            pgcrm__subcmd__attribute,get)
+                cmd="pgcrm__subcmd__attribute__subcmd__get"
+                ;;
+            pgcrm__subcmd__attribute,help)
+                cmd="pgcrm__subcmd__attribute__subcmd__help"
+                ;;
+            pgcrm__subcmd__attribute__subcmd__help,get)
+                cmd="pgcrm__subcmd__attribute__subcmd__help__subcmd__get"
+                ;;
+            pgcrm__subcmd__attribute__subcmd__help,help)
+                cmd="pgcrm__subcmd__attribute__subcmd__help__subcmd__help"
                 ;;
             pgcrm__subcmd__config,check)
                 cmd="pgcrm__subcmd__config__subcmd__check"
@@ -100,6 +118,12 @@ _pgcrm() {
             pgcrm__subcmd__failcount__subcmd__help,show)
                 cmd="pgcrm__subcmd__failcount__subcmd__help__subcmd__show"
                 ;;
+            pgcrm__subcmd__help,agent)
+                cmd="pgcrm__subcmd__help__subcmd__agent"
+                ;;
+            pgcrm__subcmd__help,attribute)
+                cmd="pgcrm__subcmd__help__subcmd__attribute"
+                ;;
             pgcrm__subcmd__help,completions)
                 cmd="pgcrm__subcmd__help__subcmd__completions"
                 ;;
@@ -129,6 +153,9 @@ _pgcrm() {
                 ;;
             pgcrm__subcmd__help,verify)
                 cmd="pgcrm__subcmd__help__subcmd__verify"
+                ;;
+            pgcrm__subcmd__help__subcmd__attribute,get)
+                cmd="pgcrm__subcmd__help__subcmd__attribute__subcmd__get"
                 ;;
             pgcrm__subcmd__help__subcmd__config,check)
                 cmd="pgcrm__subcmd__help__subcmd__config__subcmd__check"
@@ -332,7 +359,7 @@ _pgcrm() {
 
     case "${cmd}" in
         pgcrm)
-            opts="-h -V --cib-file --output --help --version status config verify resource failcount node maintenance completions generate-assets help"
+            opts="-h -V --cib-file --output --timeout --help --version status config verify resource failcount node maintenance attribute completions agent generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -346,6 +373,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -353,8 +384,38 @@ _pgcrm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        pgcrm__subcmd__completions)
-            opts="-h --cib-file --output --help bash elvish fish powershell zsh"
+        pgcrm__subcmd__agent)
+            opts="-h --dir --cib-file --output --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute)
+            opts="-h --cib-file --output --timeout --help get help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,6 +427,120 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__get)
+            opts="-N -l -h --node --lifetime --cib-file --output --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lifetime)
+                    COMPREPLY=($(compgen -W "reboot forever" -- "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -W "reboot forever" -- "${cur}"))
+                    return 0
+                    ;;
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__help)
+            opts="get help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__help__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__completions)
+            opts="-h --cib-file --output --timeout --help bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -376,7 +551,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config)
-            opts="-h --cib-file --output --help show check load init help"
+            opts="-h --cib-file --output --timeout --help show check load init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +565,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -398,7 +577,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__check)
-            opts="-h --xml --cib-file --output --help"
+            opts="-h --xml --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -410,6 +589,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -504,7 +687,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__init)
-            opts="-h --node --write-vip --read-vip --rep-vip --nic --rep-nic --netmask --ping --pgdata --bindir --rep-mode --archive --agent --cluster-name --corosync --no-input --cib-file --output --help"
+            opts="-h --node --write-vip --read-vip --rep-vip --nic --rep-nic --netmask --ping --pgdata --bindir --rep-mode --archive --agent --cluster-name --corosync --no-input --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -574,6 +757,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -582,7 +769,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__load)
-            opts="-h --replace --dry-run --cib-file --output --help"
+            opts="-h --replace --dry-run --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -594,6 +781,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -604,7 +795,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__show)
-            opts="-h --xml --cib-file --output --help"
+            opts="-h --xml --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -618,6 +809,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -626,7 +821,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__failcount)
-            opts="-h --cib-file --output --help show set delete help"
+            opts="-h --cib-file --output --timeout --help show set delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -640,6 +835,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -648,7 +847,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__failcount__subcmd__delete)
-            opts="-n -I -y -h --operation --interval --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-n -I -y -h --operation --interval --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -680,6 +879,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -760,7 +963,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__failcount__subcmd__set)
-            opts="-n -I -y -h --operation --interval --dry-run --yes --cib-file --output --help"
+            opts="-n -I -y -h --operation --interval --dry-run --yes --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -790,6 +993,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -798,7 +1005,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__failcount__subcmd__show)
-            opts="-N -h --node --cib-file --output --help"
+            opts="-N -h --node --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -820,6 +1027,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -828,7 +1039,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__generate__subcmd__assets)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -842,6 +1053,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -850,8 +1065,50 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__help)
-            opts="status config verify resource failcount node maintenance completions generate-assets help"
+            opts="status config verify resource failcount node maintenance attribute completions agent generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__attribute)
+            opts="get"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__attribute__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1354,7 +1611,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__maintenance)
-            opts="-y -h --dry-run --yes --cib-file --output --help on off"
+            opts="-y -h --dry-run --yes --cib-file --output --timeout --help on off"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1366,6 +1623,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1376,7 +1637,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__node)
-            opts="-h --cib-file --output --help list standby online maintenance delete help"
+            opts="-h --cib-file --output --timeout --help list standby online maintenance delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1390,6 +1651,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1398,7 +1663,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__node__subcmd__delete)
-            opts="-y -h --dry-run --yes --cib-file --output --help"
+            opts="-y -h --dry-run --yes --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1410,6 +1675,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1518,7 +1787,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__node__subcmd__list)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1530,6 +1799,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1540,7 +1813,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__node__subcmd__maintenance)
-            opts="-y -h --dry-run --yes --cib-file --output --help on off"
+            opts="-y -h --dry-run --yes --cib-file --output --timeout --help on off"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1554,6 +1827,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1562,7 +1839,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__node__subcmd__online)
-            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1580,6 +1857,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1588,7 +1869,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__node__subcmd__standby)
-            opts="-y -h --lifetime --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-y -h --lifetime --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1610,6 +1891,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1618,7 +1903,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource)
-            opts="-h --cib-file --output --help list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help"
+            opts="-h --cib-file --output --timeout --help list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1632,6 +1917,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1640,7 +1929,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__ban)
-            opts="-u -y -h --lifetime --role --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-u -y -h --lifetime --role --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1670,6 +1959,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1678,7 +1971,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__cleanup)
-            opts="-N -n -I -y -h --node --operation --interval --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-N -n -I -y -h --node --operation --interval --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1720,6 +2013,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1728,7 +2025,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__clear)
-            opts="-N -y -h --node --expired --dry-run --yes --cib-file --output --help"
+            opts="-N -y -h --node --expired --dry-run --yes --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1750,6 +2047,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1758,7 +2059,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__constraints)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1772,6 +2073,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1780,7 +2085,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__delete)
-            opts="-y -h --force --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-y -h --force --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1796,6 +2101,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2016,7 +2325,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__list)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2028,6 +2337,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2038,7 +2351,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__locate)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2050,6 +2363,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2060,7 +2377,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__manage)
-            opts="-y -h --dry-run --yes --cib-file --output --help"
+            opts="-y -h --dry-run --yes --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2074,6 +2391,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2082,7 +2403,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__move)
-            opts="-N -u -y -h --to --lifetime --role --force --keep-constraint --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-N -u -y -h --to --lifetime --role --force --keep-constraint --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2120,6 +2441,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2128,7 +2453,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__refresh)
-            opts="-N -y -h --node --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-N -y -h --node --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2154,6 +2479,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2162,7 +2491,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__start)
-            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2178,6 +2507,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2188,7 +2521,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__stop)
-            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2206,6 +2539,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2214,7 +2551,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__unmanage)
-            opts="-y -h --dry-run --yes --cib-file --output --help"
+            opts="-y -h --dry-run --yes --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2228,6 +2565,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2236,18 +2577,42 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__status)
-            opts="-A -f -r -1 -h --show-node-attributes --failcounts --inactive --one-shot --cib-file --output --help"
+            opts="-A -f -r -1 -h --show-node-attributes --failcounts --inactive --one-shot --check --no-pg --pg-timeout --config --warn-lag --crit-lag --warn-slot-wal --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --pg-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn-lag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-lag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn-slot-wal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cib-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2258,7 +2623,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__verify)
-            opts="-h --strict --corosync-conf --no-agents --ocf-root --cib-file --output --help"
+            opts="-h --strict --corosync-conf --no-agents --ocf-root --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2278,6 +2643,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
