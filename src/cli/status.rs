@@ -105,7 +105,11 @@ pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
             text.push('\n');
             print_out(&text)
         }
-        OutputFormat::Text => print_out(&render_text(&report, args)),
+        OutputFormat::Text => {
+            let mut text = cli_constraints_banner(ctx).unwrap_or_default();
+            text.push_str(&render_text(&report, args));
+            print_out(&text)
+        }
     }
 }
 
@@ -319,6 +323,14 @@ fn without_probe_time(line: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The one-line banner about cli-* constraints left by move/ban, when there are any. (Reads
+/// the CIB on its own so the report, and its JSON, stay as they are.)
+fn cli_constraints_banner(ctx: &CommandContext) -> Option<String> {
+    let cib = ctx.cluster().query_cib().ok()?;
+    let list = pgcrm::ops::resource::cli_constraints(&cib, None, chrono::Utc::now());
+    crate::render::banner::cli_constraints(&list)
 }
 
 #[cfg(test)]
