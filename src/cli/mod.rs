@@ -8,6 +8,7 @@ pub mod attribute;
 pub mod completions;
 pub mod config;
 pub mod mutate;
+pub mod rebuild_standby;
 pub mod resource;
 pub mod status;
 pub mod verify;
@@ -96,6 +97,8 @@ pub enum Command {
     Resource(resource::Args),
     /// Read one cluster property or node attribute (like crm_attribute -G)
     Attribute(attribute::Args),
+    /// Bring a failed old primary back as a streaming standby, in one resumable run
+    RebuildStandby(rebuild_standby::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(completions::Args),
     /// The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker
@@ -175,6 +178,7 @@ pub fn main() -> i32 {
         Command::Verify(args) => verify::run(&ctx, &args),
         Command::Resource(args) => resource::run(&ctx, &args),
         Command::Attribute(args) => attribute::run(&ctx, &args),
+        Command::RebuildStandby(args) => rebuild_standby::run(&ctx, &args),
         Command::Completions(args) => completions::run(&args),
         Command::GenerateAssets(args) => assets::run(&args),
         // OCF exit codes (0-9), not Pacemaker's CLI codes

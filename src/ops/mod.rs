@@ -8,6 +8,7 @@ pub mod config;
 pub mod config_init;
 pub mod plan;
 pub mod problems;
+pub mod rebuild;
 pub mod resource;
 pub mod status;
 pub mod verify;
