@@ -21,7 +21,7 @@ use std::path::PathBuf;
 const EXIT_CODES: &str = "\
 Exit codes (Pacemaker's, see crm_error -l -X):
   0    OK
-  1    generic error, or a confirmation was declined
+  1    generic error, or a confirmation was declined; a rebuild-standby step failed (run it again)
   3    needs the live cluster (e.g. --wait on a CIB file)
   4    permission denied by the cluster's daemons: run as root or a member of haclient (INSUFFICIENT_PRIV)
   64   usage error (bad option or argument; a risky change without --yes and no terminal)
@@ -34,7 +34,7 @@ Exit codes (Pacemaker's, see crm_error -l -X):
        a crm file naming a resource that does not exist
   102  not connected to a cluster (DISCONNECT)
   105  no such resource, node or attribute (NOSUCH)
-  107  refused by a safety check; --force overrides (UNSAFE)
+  107  refused by a safety check (rebuild-standby on the primary...); --force overrides where offered (UNSAFE)
   108  a cli-* constraint exists already (EXISTS)
   113  --wait: the cluster settled, but not as requested (UNSATISFIED)
   124  timed out: a daemon did not answer within --timeout, or --wait ran out (TIMEOUT)

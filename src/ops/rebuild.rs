@@ -347,7 +347,7 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
     let me = rows.iter().find(|r| r.node == node);
     if me.is_some_and(|r| r.role == Role::Promoted) {
         return Err(Error::Unsafe(format!(
-            "{node} runs the primary ({clone} Promoted): rebuilding it would destroy the writable copy; move the primary away first (pgcrm resource move {clone} --promoted --node OTHER)"
+            "{node} runs the primary ({clone} Promoted): rebuilding it would destroy the writable copy; switch over first (pgcrm resource move {clone} --to OTHER)"
         )));
     }
     if let Some(pid) = agent_pg::postmaster_pid(&params.pgdata) {
@@ -737,7 +737,6 @@ fn command_as(owner: &agent_pg::Owner, program: &Path, args: &[String]) -> Comma
     // SAFETY: only async-signal-safe calls (prctl, setgroups, setgid, setuid) in the child.
     unsafe {
         cmd.pre_exec(move || {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
             if libc::geteuid() == 0
                 && uid != 0
                 && (libc::setgroups(groups.len(), groups.as_ptr()) != 0
@@ -746,6 +745,8 @@ fn command_as(owner: &agent_pg::Owner, program: &Path, args: &[String]) -> Comma
             {
                 return Err(std::io::Error::last_os_error());
             }
+            // after setuid: a change of credentials clears the parent-death signal
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
             Ok(())
         });
     }
@@ -799,6 +800,52 @@ fn progress_kb(line: &str) -> Option<(u64, u64)> {
     Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
 }
 
+/// A process whose command line names `dir` (a pg_basebackup left over by an interrupted run
+/// that outlived pgcrm), if any.
+fn writer_of(dir: &Path) -> Option<i32> {
+    let needle = dir.display().to_string();
+    let me = std::process::id() as i32;
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        (pid != me && cmd.contains(&needle) && !cmd.contains("rebuild-standby")).then_some(pid)
+    })
+}
+
+/// Stops `pid` when it is a pg_basebackup orphaned by an interrupted run: with `-X stream`
+/// pg_basebackup forks a WAL streamer that outlives its killed parent and streams on forever
+/// into the old copy. True when it is gone.
+fn stop_orphan(pid: i32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+    };
+    let ppid: i32 = field("PPid:").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let parent_comm = std::fs::read_to_string(format!("/proc/{ppid}/comm")).unwrap_or_default();
+    let orphan = ppid <= 1 || parent_comm.trim() != "pg_basebackup";
+    if field("Name:").as_deref() != Some("pg_basebackup") || !orphan {
+        return false;
+    }
+    for (sig, tries) in [(libc::SIGTERM, 50), (libc::SIGKILL, 50)] {
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe { libc::kill(pid, sig) };
+        for _ in 0..tries {
+            if !Path::new(&format!("/proc/{pid}")).exists()
+                || std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    .is_ok_and(|s| s.contains("State:\tZ"))
+            {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    false
+}
+
 fn write_marker(dir: &Path, old: &str, owner: &agent_pg::Owner) -> std::io::Result<()> {
     let path = dir.join(MARKER);
     std::fs::write(&path, format!("{old}\n"))?;
@@ -843,6 +890,12 @@ fn step_copy(p: &RebuildPlan, obs: &mut dyn Observer) -> Result<bool> {
         })?;
         write_marker(pgdata, "", &owner).map_err(|e| fail(&e, "banned, rewound"))?;
         return Ok(false);
+    }
+    if let Some(pid) = writer_of(&stage).filter(|&pid| !stop_orphan(pid)) {
+        return Err(fail(
+            &format!("a copy into {} still runs (pid {pid})", stage.display()),
+            "banned, old data untouched; stop that process or wait for it, then run again",
+        ));
     }
     if stage.exists() {
         // an interrupted copy: start it again
