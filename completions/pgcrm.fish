@@ -35,6 +35,7 @@ complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "config" -d 'The configu
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "rebuild-standby" -d 'Bring a failed old primary back as a streaming standby, in one resumable run'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "agent" -d 'The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
@@ -248,6 +249,22 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_s
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print one attribute\'s value (like crm_attribute -G -q); exit 105 when it is not set'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l method -d 'How to copy the data' -r -f -a "auto\t'pg_rewind when the data directory allows it (wal_log_hints or data checksums), else pg_basebackup'
+rewind\t'pg_rewind from the primary, in place (the old data is not kept)'
+basebackup\t'pg_basebackup from the replication VIP into a new directory (the old one kept renamed)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l max-rate -d 'Limit pg_basebackup\'s transfer rate (kB/s, or with k or M: 50M)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l wait -d 'How long to wait for NODE to stream at the end (e.g. 90s, 5m)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l pg-timeout -d 'How long connecting to the primary\'s PostgreSQL may take for the plan' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l config -d 'Config file with per-node conninfo (as for pgcrm status)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l discard-old -d 'Delete the old data directory at the end instead of keeping it renamed'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l dry-run -d 'Print the plan and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -s y -l yes -d 'Run without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l no-wait -d 'Return once NODE is handed back to Pacemaker, without waiting for it to stream'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
@@ -264,15 +281,16 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l output -
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "agent" -d 'The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute rebuild-standby completions agent generate-assets help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute rebuild-standby completions agent generate-assets help" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute rebuild-standby completions agent generate-assets help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute rebuild-standby completions agent generate-assets help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute rebuild-standby completions agent generate-assets help" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute rebuild-standby completions agent generate-assets help" -f -a "rebuild-standby" -d 'Bring a failed old primary back as a streaming standby, in one resumable run'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute rebuild-standby completions agent generate-assets help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute rebuild-standby completions agent generate-assets help" -f -a "agent" -d 'The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute rebuild-standby completions agent generate-assets help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute rebuild-standby completions agent generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "load" -d 'Show what loading a crm file would change in the CIB, as a diff of the XML'
