@@ -1644,7 +1644,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__status)
-            opts="-A -f -r -1 -h --show-node-attributes --failcounts --inactive --one-shot --check --no-pg --pg-timeout --config --warn-lag --crit-lag --warn-slot-wal --cib-file --output --timeout --help"
+            opts="-A -f -r -1 -h --show-node-attributes --failcounts --inactive --one-shot --check --no-pg --pg-timeout --config --warn-lag --crit-lag --watch --interval --warn-slot-wal --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1663,6 +1663,10 @@ _pgcrm() {
                     return 0
                     ;;
                 --crit-lag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

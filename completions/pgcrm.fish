@@ -44,6 +44,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l pg-timeout -d 'Ho
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l config -d 'Config file with per-node conninfo ([nodes.NODE] conninfo = "host=... user=..."); read when it exists. Passwords: PGPASSWORD, ~/.pgpass (PGPASSFILE), or the conninfo' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l warn-lag -d 'Standby replay lag that is a WARNING: WAL bytes (16MB, 1GB) or time (30s, 2min)' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l crit-lag -d 'Standby replay lag that is CRITICAL: WAL bytes (1GB) or time (5min); none by default' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l interval -d 'With --watch: how often PostgreSQL is probed again when the CIB does not change' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l warn-slot-wal -d 'WAL a replication slot may retain before it is a WARNING' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
@@ -55,6 +56,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s r -l inactive -d 
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s 1 -l one-shot -d 'Accepted for crm_mon muscle memory; pgcrm status always prints once'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l check -d 'Monitoring-plugin mode: print one line `PGCRM OK|WARNING|CRITICAL|UNKNOWN - summary | perfdata` and exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for any error, such as an unreadable cluster or a bad option)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l no-pg -d 'Do not connect to PostgreSQL: Pacemaker\'s view only'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l watch -d 'Keep running: redraw when the CIB changes (Pacemaker\'s change notifications) and every --interval (PostgreSQL\'s facts); Ctrl-C quits with exit 0. On a terminal the report is redrawn in place; otherwise it is printed again, after a blank line, only when it changed (for a log). Needs the live cluster; text output only'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'

@@ -12,6 +12,8 @@
 mod crm_mon_compare;
 #[path = "lab_drills/live.rs"]
 mod live;
+#[path = "lab_drills/pg_states.rs"]
+mod pg_states;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -292,9 +294,11 @@ fn secs(d: Duration) -> String {
 }
 
 /// `pgcrm status --check` inside `node`: its exit code and its one line.
-fn pgcrm_check(lab: &Lab, node: &str) -> Res<(i32, String)> {
+fn pgcrm_check(lab: &Lab, node: &str, extra: &[&str]) -> Res<(i32, String)> {
+    let mut args = vec!["exec", node, PGCRM, "status", "--check"];
+    args.extend_from_slice(extra);
     let out = lab
-        .cmd(&["exec", node, PGCRM, "status", "--check"])
+        .cmd(&args)
         .output()
         .map_err(|e| format!("cannot run {LAB}: {e}"))?;
     let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -309,7 +313,18 @@ fn pgcrm_check(lab: &Lab, node: &str) -> Res<(i32, String)> {
 
 /// Asserts the check's exit code, its state word and that each `want` appears in the line.
 fn expect_check(lab: &Lab, node: &str, code: i32, want: &[&str]) -> Res<String> {
-    let (rc, line) = pgcrm_check(lab, node)?;
+    expect_check_with(lab, node, &[], code, want)
+}
+
+/// `expect_check` with more options for `status --check` (thresholds).
+fn expect_check_with(
+    lab: &Lab,
+    node: &str,
+    extra: &[&str],
+    code: i32,
+    want: &[&str],
+) -> Res<String> {
+    let (rc, line) = pgcrm_check(lab, node, extra)?;
     let state = ["OK", "WARNING", "CRITICAL", "UNKNOWN"][code as usize];
     if rc != code || !line.starts_with(&format!("PGCRM {state} - ")) {
         return Err(format!(
@@ -491,9 +506,23 @@ fn drill_kill_standby(lab: &Lab) -> Res<String> {
             "fail-count: pgsql on node2",
         ],
     )?;
-    // runbook: restart the cluster stack on node2 (and clean up its failure)
+    // runbook: restart the cluster stack on node2 (and clean up its failure); while it is
+    // stopped, node2 is an offline node
     let t1 = Instant::now();
     lab.run(&["stop-node", "node2"])?;
+    let offline = poll(
+        Duration::from_secs(30),
+        "node2 offline in the check",
+        || {
+            expect_check(
+                lab,
+                "node1",
+                1,
+                &["node-offline: node node2 is OFFLINE", "nodes_online=1;"],
+            )
+            .ok()
+        },
+    )?;
     lab.exec(
         "node1",
         &[
@@ -516,11 +545,12 @@ fn drill_kill_standby(lab: &Lab) -> Res<String> {
     let opt = |d: Option<Duration>| d.map(secs).unwrap_or_else(|| "-".into());
     expect_check(lab, "node1", 0, &["node2 sync standby"])?;
     Ok(format!(
-        "kill -9 → DISCONNECT {}, read VIP on node1 {}, STOP + fail-count 1 {}; `{}` exit 1; stack restart + cleanup → HS:sync in {}, check OK again",
+        "kill -9 → DISCONNECT {}, read VIP on node1 {}, STOP + fail-count 1 {}; `{}` exit 1; stack stopped: `{}` exit 1; restart + cleanup → HS:sync in {}, check OK again",
         opt(t_disc),
         opt(t_read),
         secs(t_settled),
         check.split(" | ").next().unwrap_or(""),
+        offline.split(" | ").next().unwrap_or(""),
         secs(t_back)
     ))
 }
@@ -847,7 +877,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 17;
+    const DRILLS: usize = 20;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -898,12 +928,15 @@ fn main() {
             &[
                 ("up", drill_up),
                 ("healthy", drill_healthy),
+                ("watch", pg_states::drill_watch),
+                ("replay-lag", pg_states::drill_replay_lag),
                 ("verify-live", drill_verify_live),
                 ("live-status", live::drill_live_status),
                 ("ipc-client", live::drill_ipc_client),
                 ("live-errors", live::drill_live_errors),
                 ("kill-standby", drill_kill_standby),
                 ("kill-primary", drill_kill_primary),
+                ("two-primaries", pg_states::drill_two_primaries),
                 ("rebuild-old-primary", drill_rebuild),
                 ("switchover", drill_switchover),
             ]
