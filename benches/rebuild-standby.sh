@@ -49,7 +49,7 @@ for round in $(seq "$ROUNDS"); do
         "$LAB" start-node "$old" >/dev/null 2>&1
     else
         how="pgcrm"
-        "$LAB" exec "$old" "$BIN" rebuild-standby "$old" --yes --discard-old >/dev/null
+        "$LAB" exec "$old" "$BIN" rebuild-standby "$old" --yes --discard-old >/dev/null 2>&1
     fi
     "$LAB" wait-healthy 180 >/dev/null 2>&1
     took=$(since "$t0")
@@ -57,7 +57,7 @@ for round in $(seq "$ROUNDS"); do
     if [ "$how" = pgcrm ]; then tool+=("$took"); else manual+=("$took"); fi
 done
 
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 m=$(median "${manual[@]}")
 p=$(median "${tool[@]}")
 printf '%-62s %6s s\n' \
