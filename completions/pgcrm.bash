@@ -43,6 +43,9 @@ _pgcrm() {
             pgcrm,node)
                 cmd="pgcrm__subcmd__node"
                 ;;
+            pgcrm,rebuild-standby)
+                cmd="pgcrm__subcmd__rebuild__subcmd__standby"
+                ;;
             pgcrm,resource)
                 cmd="pgcrm__subcmd__resource"
                 ;;
@@ -144,6 +147,9 @@ _pgcrm() {
                 ;;
             pgcrm__subcmd__help,node)
                 cmd="pgcrm__subcmd__help__subcmd__node"
+                ;;
+            pgcrm__subcmd__help,rebuild-standby)
+                cmd="pgcrm__subcmd__help__subcmd__rebuild__subcmd__standby"
                 ;;
             pgcrm__subcmd__help,resource)
                 cmd="pgcrm__subcmd__help__subcmd__resource"
@@ -359,7 +365,7 @@ _pgcrm() {
 
     case "${cmd}" in
         pgcrm)
-            opts="-h -V --cib-file --output --timeout --help --version status config verify resource failcount node maintenance attribute completions agent generate-assets help"
+            opts="-h -V --cib-file --output --timeout --help --version status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1065,7 +1071,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__help)
-            opts="status config verify resource failcount node maintenance attribute completions agent generate-assets help"
+            opts="status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1375,6 +1381,20 @@ _pgcrm() {
         pgcrm__subcmd__help__subcmd__node__subcmd__standby)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__rebuild__subcmd__standby)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1880,6 +1900,52 @@ _pgcrm() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__rebuild__subcmd__standby)
+            opts="-y -h --method --max-rate --discard-old --dry-run --yes --wait --no-wait --pg-timeout --config --cib-file --output --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --method)
+                    COMPREPLY=($(compgen -W "auto rewind basebackup" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pg-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

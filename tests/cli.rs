@@ -777,3 +777,22 @@ fn no_live_cluster_is_102() {
     let o = pgcrm(&["status", "--timeout", "0"]);
     assert_eq!(o.status.code(), Some(64));
 }
+
+/// `rebuild-standby` acts on the live cluster and this machine's files: refused on a CIB file
+/// (3) and with a bad rate (64), nothing changed.
+#[test]
+fn rebuild_standby_refusals() {
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    let o = pgcrm(&["--cib-file", ex, "rebuild-standby", "node1", "--dry-run"]);
+    assert_fails(&o, 3, "needs the live cluster");
+    let o = pgcrm(&[
+        "--cib-file",
+        ex,
+        "rebuild-standby",
+        "node1",
+        "--max-rate",
+        "fast",
+    ]);
+    assert_fails(&o, 64, "--max-rate 'fast'");
+}

@@ -654,31 +654,45 @@ fn drill_kill_primary(lab: &Lab) -> Res<String> {
     ))
 }
 
+/// Runbook 5.3 with one command: `pgcrm rebuild-standby node1 --yes` inside node1 brings the
+/// old primary back as HS:sync with no other command. Refused on the primary (exit 107,
+/// nothing changed); interrupted during the copy (SIGTERM) and run again, it finishes; the old
+/// data directory is kept; the timings are printed.
 fn drill_rebuild(lab: &Lab) -> Res<String> {
-    let t0 = Instant::now();
-    lab.run(&["stop-node", "node1"])?;
-    // runbook 5.3, as the operator types it inside node1
-    let basebackup = format!(
-        "set -e; find \"$PGDATA\" -mindepth 1 -delete; \
-         runuser -u postgres -- pg_basebackup -h {REP_VIP} -U postgres -D \"$PGDATA\" -X stream -c fast; \
-         rm -f \"$PGCRM_LAB_ROOT/local/pgsql-tmp/PGSQL.lock\""
+    let (code, out, err) = pgcrm_in(lab, "node2", &["rebuild-standby", "node2", "--yes"])?;
+    if code != 107 || !out.is_empty() || !err.contains("runs the primary") {
+        return Err(format!(
+            "on the primary: expected exit 107 and one line, got {code}: {out}{err}"
+        ));
+    }
+    let (code, out, err) = pgcrm_in(lab, "node1", &["rebuild-standby", "node1", "--dry-run"])?;
+    if code != 0
+        || !out.contains(&format!("source:   node2, copied through {REP_VIP}"))
+        || !out.contains("Dry run")
+    {
+        return Err(format!("--dry-run: exit {code}: {out}{err}"));
+    }
+    // interrupted halfway: the copy is slowed down so that SIGTERM lands during it
+    let interrupted = format!(
+        "{PGCRM} rebuild-standby node1 --yes --max-rate 2M >/dev/null 2>&1 & p=$!; sleep 3; kill -TERM $p; wait $p; \
+         test -d \"$PGDATA.pgcrm-new\" && test ! -e \"$PGDATA.pgcrm-new/pgcrm-rebuild.done\""
     );
-    lab.exec("node1", &["sh", "-c", &basebackup])?;
-    let t_copy = t0.elapsed();
-    lab.exec(
-        "node2",
-        &[
-            "crm_resource",
-            "--cleanup",
-            "-r",
-            "msPostgresql",
-            "-N",
-            "node1",
-        ],
-    )?;
-    lab.run(&["start-node", "node1"])?;
-    lab.wait_healthy(180)?;
-    let t_back = t0.elapsed();
+    lab.exec("node1", &["sh", "-c", &interrupted])
+        .map_err(|e| format!("the interrupted run should leave an incomplete copy: {e}"))?;
+    let t0 = Instant::now();
+    let (code, out, err) = pgcrm_in(lab, "node1", &["rebuild-standby", "node1", "--yes"])?;
+    let took = t0.elapsed();
+    if code != 0 || !out.contains("node1 is HS:sync after") {
+        return Err(format!("the re-run: exit {code}: {out}{err}"));
+    }
+    let kept = out
+        .split("kept in ")
+        .nth(1)
+        .map(|s| s.trim().to_string())
+        .ok_or_else(|| format!("the old data directory should be kept: {out}"))?;
+    lab.exec("node1", &["test", "-f", &format!("{kept}/PG_VERSION")])
+        .map_err(|_| format!("{kept} should hold the old data"))?;
+    // healthy with no other command
     lab.mon("node2")?.check_healthy("node2", "node1")?;
     let rows = poll(
         Duration::from_secs(10),
@@ -689,10 +703,14 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
                 .filter(|n| n == "3")
         },
     )?;
+    let timings = out
+        .lines()
+        .find(|l| l.starts_with("Timings:"))
+        .unwrap_or("")
+        .to_string();
     Ok(format!(
-        "stop + pg_basebackup from {REP_VIP} + rm PGSQL.lock {}; node1 HS:sync after {} ({rows} rows via read VIP)",
-        secs(t_copy),
-        secs(t_back)
+        "refused on the primary (107); interrupted during the copy, re-run: node1 HS:sync after {} ({timings}); old data kept; {rows} rows via read VIP",
+        secs(took)
     ))
 }
 
