@@ -75,7 +75,7 @@ fn live_line(live: &pgcrm::ops::verify::LiveReport) -> String {
     if !locks.is_empty() {
         line.push_str(&format!(" (not on {})", locks.join(", ")));
     }
-    line.push_str("\n");
+    line.push('\n');
     line
 }
 

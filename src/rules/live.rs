@@ -139,7 +139,7 @@ pub fn check(input: &Input, live: &LiveFacts, out: &mut Vec<Finding>) {
                     Severity::Error,
                     "PG701",
                     node,
-                    format!("{node}: wal_level is {level}{}: a standby cannot replay it, so no standby can stream from this server.", conf("wal_level")),
+                    format!("wal_level is {level}{}: a standby cannot replay it, so no standby can stream from this server.", conf("wal_level")),
                     format!("Set `wal_level = replica` (or logical) in postgresql.conf on {node} and restart PostgreSQL there (`crm_resource --restart --resource {id} --node {node}`)."),
                 ));
             }
@@ -149,7 +149,7 @@ pub fn check(input: &Input, live: &LiveFacts, out: &mut Vec<Finding>) {
                     Severity::Error,
                     "PG702",
                     node,
-                    format!("{node}: hot_standby is off{}: as a standby the server refuses connections, so the agent's monitor fails and it is never a usable standby.", conf("hot_standby")),
+                    format!("hot_standby is off{}: as a standby the server refuses connections, so the agent's monitor fails and it is never a usable standby.", conf("hot_standby")),
                     format!("Set `hot_standby = on` in postgresql.conf on {node} and restart PostgreSQL there."),
                 ));
             }
@@ -166,7 +166,7 @@ pub fn check(input: &Input, live: &LiveFacts, out: &mut Vec<Finding>) {
                         severity,
                         "PG703",
                         node,
-                        format!("{node}: max_wal_senders is {senders}{}, {why}.", conf("max_wal_senders")),
+                        format!("max_wal_senders is {senders}{}, {why}.", conf("max_wal_senders")),
                         format!("Set `max_wal_senders = {}` or more in postgresql.conf on {node} (every node: a standby needs at least the primary's value) and restart PostgreSQL there.", nodes.max(2) + 1),
                     ));
                 }
@@ -179,7 +179,7 @@ pub fn check(input: &Input, live: &LiveFacts, out: &mut Vec<Finding>) {
                         Severity::Error,
                         "PG708",
                         node,
-                        format!("{node}: max_replication_slots is {max}{}, but with replication_slot_name={slot} the agent creates {need} slots when it promotes this node: the promote fails.", conf("max_replication_slots")),
+                        format!("max_replication_slots is {max}{}, but with replication_slot_name={slot} the agent creates {need} slots when it promotes this node: the promote fails.", conf("max_replication_slots")),
                         format!("Set `max_replication_slots = {}` or more in postgresql.conf on {node} and restart PostgreSQL there.", need + 1),
                     ));
                 }
@@ -201,7 +201,7 @@ pub fn check(input: &Input, live: &LiveFacts, out: &mut Vec<Finding>) {
                         Severity::Error,
                         "PG704",
                         node,
-                        format!("{node}: synchronous_standby_names = '{}' comes from {file}{line}, not from the agent's {}: it overrides the agent, which switches sync and async by rewriting that file (writes hang when the named standby is gone, or no standby is synchronous).", st.value, rep_conf.display()),
+                        format!("synchronous_standby_names = '{}' comes from {file}{line}, not from the agent's {}: it overrides the agent, which switches sync and async by rewriting that file (writes hang when the named standby is gone, or no standby is synchronous).", st.value, rep_conf.display()),
                         if file.ends_with("postgresql.auto.conf") {
                             format!("On {node}: `ALTER SYSTEM RESET synchronous_standby_names;` then `SELECT pg_reload_conf();`.")
                         } else {
@@ -219,7 +219,7 @@ pub fn check(input: &Input, live: &LiveFacts, out: &mut Vec<Finding>) {
                 Severity::Warning,
                 "PG705",
                 node,
-                format!("{node}: {id} has a restore_command but archive_mode is off{}: when {node} is the primary the archive gets no WAL, so a standby that falls behind finds nothing to restore.", conf("archive_mode")),
+                format!("{id} has a restore_command but archive_mode is off{}: when {node} is the primary the archive gets no WAL, so a standby that falls behind finds nothing to restore.", conf("archive_mode")),
                 format!("Set `archive_mode = on` and an archive_command that fills the archive restore_command reads, in postgresql.conf on {node}; restart PostgreSQL there."),
             ));
         }
@@ -230,7 +230,7 @@ pub fn check(input: &Input, live: &LiveFacts, out: &mut Vec<Finding>) {
                 Severity::Error,
                 "PG706",
                 node,
-                format!("{node}: archive_mode is {archive_mode}{} but archive_command is empty: WAL is kept until archived, so pg_wal grows until the disk is full.", conf("archive_mode")),
+                format!("archive_mode is {archive_mode}{} but archive_command is empty: WAL is kept until archived, so pg_wal grows until the disk is full.", conf("archive_mode")),
                 format!("Set archive_command (e.g. `test ! -f /archive/%f && cp %p /archive/%f`) in postgresql.conf on {node} and reload, or set archive_mode = off and restart."),
             ));
         }
@@ -249,7 +249,7 @@ pub fn check(input: &Input, live: &LiveFacts, out: &mut Vec<Finding>) {
                 Severity::Warning,
                 "PG709",
                 node,
-                format!("{node}: no WAL archive, no replication slot and {keep} = 0{}: a standby disconnected for longer than a checkpoint or two must be rebuilt with pg_basebackup.", conf(keep)),
+                format!("no WAL archive, no replication slot and {keep} = 0{}: a standby disconnected for longer than a checkpoint or two must be rebuilt with pg_basebackup.", conf(keep)),
                 format!("Set `wal_keep_size = 1GB` (or what covers your longest standby outage) in postgresql.conf on {node} and reload; or set the resource's replication_slot_name, or archive WAL with restore_command."),
             ));
         }
