@@ -12,6 +12,8 @@
 mod crm_mon_compare;
 #[path = "lab_drills/live.rs"]
 mod live;
+#[path = "lab_drills/pg_states.rs"]
+mod pg_states;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -292,9 +294,11 @@ fn secs(d: Duration) -> String {
 }
 
 /// `pgcrm status --check` inside `node`: its exit code and its one line.
-fn pgcrm_check(lab: &Lab, node: &str) -> Res<(i32, String)> {
+fn pgcrm_check(lab: &Lab, node: &str, extra: &[&str]) -> Res<(i32, String)> {
+    let mut args = vec!["exec", node, PGCRM, "status", "--check"];
+    args.extend_from_slice(extra);
     let out = lab
-        .cmd(&["exec", node, PGCRM, "status", "--check"])
+        .cmd(&args)
         .output()
         .map_err(|e| format!("cannot run {LAB}: {e}"))?;
     let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -309,7 +313,18 @@ fn pgcrm_check(lab: &Lab, node: &str) -> Res<(i32, String)> {
 
 /// Asserts the check's exit code, its state word and that each `want` appears in the line.
 fn expect_check(lab: &Lab, node: &str, code: i32, want: &[&str]) -> Res<String> {
-    let (rc, line) = pgcrm_check(lab, node)?;
+    expect_check_with(lab, node, &[], code, want)
+}
+
+/// `expect_check` with more options for `status --check` (thresholds).
+fn expect_check_with(
+    lab: &Lab,
+    node: &str,
+    extra: &[&str],
+    code: i32,
+    want: &[&str],
+) -> Res<String> {
+    let (rc, line) = pgcrm_check(lab, node, extra)?;
     let state = ["OK", "WARNING", "CRITICAL", "UNKNOWN"][code as usize];
     if rc != code || !line.starts_with(&format!("PGCRM {state} - ")) {
         return Err(format!(
@@ -618,20 +633,56 @@ fn drill_kill_standby(lab: &Lab) -> Res<String> {
             "fail-count: pgsql on node2",
         ],
     )?;
-    // runbook: restart the cluster stack on node2 (and clean up its failure)
+    // pgcrm's fail counts are crm_failcount's, per operation.
+    let (code, fc, err) = pgcrm_in(
+        lab,
+        "node1",
+        &["failcount", "show", "msPostgresql", "--output", "json"],
+    )?;
+    let theirs = lab.exec(
+        "node1",
+        &["crm_failcount", "-G", "-q", "-r", "pgsql", "-N", "node2"],
+    )?;
+    let v: serde_json::Value = serde_json::from_str(&fc)
+        .map_err(|e| format!("failcount show ({code}): {e}: {fc}{err}"))?;
+    let ours: Vec<String> = v["fail_counts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["node"] == "node2")
+        .map(|e| format!("{} {}", e["operation"].as_str().unwrap_or("?"), e["count"]))
+        .collect();
+    if code != 0 || ours.len() != 1 || !ours[0].ends_with(&format!(" {}", theirs.trim())) {
+        return Err(format!(
+            "failcount show: {ours:?} (exit {code}), crm_failcount says {}",
+            theirs.trim()
+        ));
+    }
+    // runbook: restart the cluster stack on node2 (and clean up its failure, with pgcrm);
+    // while it is stopped, node2 is an offline node
     let t1 = Instant::now();
     lab.run(&["stop-node", "node2"])?;
-    lab.exec(
-        "node1",
-        &[
-            "crm_resource",
-            "--cleanup",
-            "-r",
-            "msPostgresql",
-            "-N",
-            "node2",
-        ],
+    let offline = poll(
+        Duration::from_secs(30),
+        "node2 offline in the check",
+        || {
+            expect_check(
+                lab,
+                "node1",
+                1,
+                &["node-offline: node node2 is OFFLINE", "nodes_online=1;"],
+            )
+            .ok()
+        },
     )?;
+    let (code, out, err) = pgcrm_in(
+        lab,
+        "node1",
+        &["resource", "cleanup", "msPostgresql", "--node", "node2"],
+    )?;
+    if code != 0 || !out.contains("Cleaned up pgsql on node2") {
+        return Err(format!("pgcrm resource cleanup exited {code}:\n{out}{err}"));
+    }
     lab.run(&["start-node", "node2"])?;
     lab.wait_healthy(180)?;
     let t_back = t1.elapsed();
@@ -643,11 +694,13 @@ fn drill_kill_standby(lab: &Lab) -> Res<String> {
     let opt = |d: Option<Duration>| d.map(secs).unwrap_or_else(|| "-".into());
     expect_check(lab, "node1", 0, &["node2 sync standby"])?;
     Ok(format!(
-        "kill -9 → DISCONNECT {}, read VIP on node1 {}, STOP + fail-count 1 {}; `{}` exit 1; stack restart + cleanup → HS:sync in {}, check OK again",
+        "kill -9 → DISCONNECT {}, read VIP on node1 {}, STOP + fail-count 1 {} (pgcrm failcount = crm_failcount: {}); `{}` exit 1; stack stopped: `{}` exit 1; stack restart + pgcrm cleanup → HS:sync in {}, check OK again",
         opt(t_disc),
         opt(t_read),
         secs(t_settled),
+        ours[0],
         check.split(" | ").next().unwrap_or(""),
+        offline.split(" | ").next().unwrap_or(""),
         secs(t_back)
     ))
 }
@@ -865,6 +918,58 @@ fn pgcrm_in(lab: &Lab, node: &str, args: &[&str]) -> Res<(i32, String, String)> 
     ))
 }
 
+/// `pgcrm node standby` / `online` on the standby's node (node1, after the rebuild): the
+/// primary's node is refused without --yes (saying where the primary would go); the standby's
+/// node empties under --wait, comes back under --wait, and streams in sync again.
+fn drill_standby_online(lab: &Lab) -> Res<String> {
+    let (code, out, err) = pgcrm_in(lab, "node1", &["node", "standby", "node2"])?;
+    if code != 64 || !out.is_empty() || !err.contains("standby moves it to node1") {
+        return Err(format!(
+            "standby of the primary's node without --yes: expected 64 and where it moves, got {code}: {out}{err}"
+        ));
+    }
+    let t0 = Instant::now();
+    let (code, out, err) = pgcrm_in(lab, "node2", &["node", "standby", "node1", "--wait=90s"])?;
+    let t_standby = t0.elapsed();
+    if code != 0
+        || !out.contains("no resource active on node1 (")
+        || !out.contains("stop pgsql on node1 ok")
+    {
+        return Err(format!(
+            "node standby node1 --wait exited {code}:\n{out}{err}"
+        ));
+    }
+    let m = lab.mon("node2")?;
+    if !m.text.contains("Node node1: standby") || m.promoted != ["node2"] {
+        return Err(format!(
+            "node1 should be in standby, node2 Promoted\n{}",
+            m.text
+        ));
+    }
+    let (_, list, _) = pgcrm_in(lab, "node2", &["node", "list"])?;
+    if !list
+        .lines()
+        .any(|l| l.contains("node1") && l.contains("standby"))
+    {
+        return Err(format!("node list should say node1 standby:\n{list}"));
+    }
+    let t1 = Instant::now();
+    let (code, out, err) = pgcrm_in(lab, "node2", &["node", "online", "node1", "--wait=90s"])?;
+    if code != 0 || !out.contains("Taking node1 out of standby (lifetime forever)") {
+        return Err(format!(
+            "node online node1 --wait exited {code}:\n{out}{err}"
+        ));
+    }
+    lab.wait_healthy(120)?;
+    let t_back = t1.elapsed();
+    lab.mon("node2")?.check_healthy("node2", "node1")?;
+    Ok(format!(
+        "standby node1 --wait {} (primary's node refused without --yes); online --wait + HS:sync {}",
+        secs(t_standby),
+        secs(t_back)
+    ))
+}
+
 /// The runbook's planned switchover with `pgcrm resource move --wait`: refused without
 /// --yes when stdin is not a terminal; then node1 (the rebuilt standby) becomes Promoted,
 /// the VIPs follow, the old primary node2 is left stopped (PGSQL.lock, as the runbook says),
@@ -956,7 +1061,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 17;
+    const DRILLS: usize = 21;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -1007,13 +1112,17 @@ fn main() {
             &[
                 ("up", drill_up),
                 ("healthy", drill_healthy),
+                ("watch", pg_states::drill_watch),
+                ("replay-lag", pg_states::drill_replay_lag),
                 ("verify-live", drill_verify_live),
                 ("live-status", live::drill_live_status),
                 ("ipc-client", live::drill_ipc_client),
                 ("live-errors", live::drill_live_errors),
                 ("kill-standby", drill_kill_standby),
                 ("kill-primary", drill_kill_primary),
+                ("two-primaries", pg_states::drill_two_primaries),
                 ("rebuild-old-primary", drill_rebuild),
+                ("standby-online", drill_standby_online),
                 ("switchover", drill_switchover),
             ]
         };

@@ -4,8 +4,10 @@
 
 pub mod attribute;
 pub mod check;
+pub mod cleanup;
 pub mod config;
 pub mod config_init;
+pub mod node;
 pub mod plan;
 pub mod problems;
 pub mod resource;
