@@ -2693,7 +2693,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__verify)
-            opts="-h --strict --corosync-conf --no-agents --ocf-root --cib-file --output --timeout --help"
+            opts="-h --strict --corosync-conf --no-agents --ocf-root --live --pg-timeout --config --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2704,6 +2704,14 @@ _pgcrm() {
                     return 0
                     ;;
                 --ocf-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pg-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -120,12 +120,15 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subc
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l corosync-conf -d 'This cluster\'s corosync.conf; repeat to add other clusters\' files, which are compared for a shared multicast address. Default: /etc/corosync/corosync.conf when it is readable and the CIB is the live cluster\'s (a saved CIB may come from elsewhere)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l ocf-root -d 'Where the OCF agents are installed' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l pg-timeout -d 'With --live: how long each node\'s PostgreSQL (connect and query) may take' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l config -d 'With --live: config file with per-node conninfo ([nodes.NODE] conninfo = "..."); read when it exists' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l strict -d 'Exit 1 when warnings are found (errors always exit 78)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l no-agents -d 'Do not run the installed agents\' meta-data; use pgcrm\'s built-in knowledge of ocf:heartbeat:pgsql, ocf:pgcrm:pgsql, pgsqlms, IPaddr2 and ping only'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l live -d 'Also check each node\'s PostgreSQL (PG701-PG710): wal_level, hot_standby, max_wal_senders, where synchronous_standby_names comes from, archiving, slots, and the agent\'s PGSQL.lock on this node. Servers are reached as `pgcrm status` reaches them'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
