@@ -37,6 +37,9 @@ _pgcrm() {
             pgcrm,node)
                 cmd="pgcrm__subcmd__node"
                 ;;
+            pgcrm,rebuild-standby)
+                cmd="pgcrm__subcmd__rebuild__subcmd__standby"
+                ;;
             pgcrm,resource)
                 cmd="pgcrm__subcmd__resource"
                 ;;
@@ -132,6 +135,9 @@ _pgcrm() {
                 ;;
             pgcrm__subcmd__help,node)
                 cmd="pgcrm__subcmd__help__subcmd__node"
+                ;;
+            pgcrm__subcmd__help,rebuild-standby)
+                cmd="pgcrm__subcmd__help__subcmd__rebuild__subcmd__standby"
                 ;;
             pgcrm__subcmd__help,resource)
                 cmd="pgcrm__subcmd__help__subcmd__resource"
@@ -347,7 +353,7 @@ _pgcrm() {
 
     case "${cmd}" in
         pgcrm)
-            opts="-h -V --cib-file --output --timeout --help --version status config verify resource failcount node maintenance attribute completions help"
+            opts="-h -V --cib-file --output --timeout --help --version status config verify resource failcount node maintenance attribute rebuild-standby completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -997,7 +1003,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__help)
-            opts="status config verify resource failcount node maintenance attribute completions help"
+            opts="status config verify resource failcount node maintenance attribute rebuild-standby completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1279,6 +1285,20 @@ _pgcrm() {
         pgcrm__subcmd__help__subcmd__node__subcmd__standby)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__rebuild__subcmd__standby)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1784,6 +1804,52 @@ _pgcrm() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__rebuild__subcmd__standby)
+            opts="-y -h --method --max-rate --discard-old --dry-run --yes --wait --no-wait --pg-timeout --config --cib-file --output --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --method)
+                    COMPREPLY=($(compgen -W "auto rewind basebackup" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pg-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2531,7 +2597,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__verify)
-            opts="-h --strict --corosync-conf --no-agents --ocf-root --cib-file --output --timeout --help"
+            opts="-h --strict --corosync-conf --no-agents --ocf-root --live --pg-timeout --config --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2542,6 +2608,14 @@ _pgcrm() {
                     return 0
                     ;;
                 --ocf-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pg-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

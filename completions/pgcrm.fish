@@ -38,6 +38,7 @@ complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "failcount" -d 'Fail cou
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "node" -d 'Nodes: list, standby, online, maintenance, delete'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "maintenance" -d 'Cluster-wide maintenance mode on or off (maintenance-mode property)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "rebuild-standby" -d 'Bring a failed old primary back as a streaming standby, in one resumable run'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l pg-timeout -d 'How long each node\'s PostgreSQL probe (connect and queries) may take: 2s, 500ms' -r
@@ -117,12 +118,15 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subc
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l corosync-conf -d 'This cluster\'s corosync.conf; repeat to add other clusters\' files, which are compared for a shared multicast address. Default: /etc/corosync/corosync.conf when it is readable and the CIB is the live cluster\'s (a saved CIB may come from elsewhere)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l ocf-root -d 'Where the OCF agents are installed' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l pg-timeout -d 'With --live: how long each node\'s PostgreSQL (connect and query) may take' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l config -d 'With --live: config file with per-node conninfo ([nodes.NODE] conninfo = "..."); read when it exists' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l strict -d 'Exit 1 when warnings are found (errors always exit 78)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l no-agents -d 'Do not run the installed agents\' meta-data; use pgcrm\'s built-in knowledge of ocf:heartbeat:pgsql, ocf:pgcrm:pgsql, pgsqlms, IPaddr2 and ping only'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l live -d 'Also check each node\'s PostgreSQL (PG701-PG710): wal_level, hot_standby, max_wal_senders, where synchronous_standby_names comes from, archiving, slots, and the agent\'s PGSQL.lock on this node. Servers are reached as `pgcrm status` reaches them'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
@@ -391,21 +395,38 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_s
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print one attribute\'s value (like crm_attribute -G -q); exit 105 when it is not set'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l method -d 'How to copy the data' -r -f -a "auto\t'pg_rewind when the data directory allows it (wal_log_hints or data checksums), else pg_basebackup'
+rewind\t'pg_rewind from the primary, in place (the old data is not kept)'
+basebackup\t'pg_basebackup from the replication VIP into a new directory (the old one kept renamed)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l max-rate -d 'Limit pg_basebackup\'s transfer rate (kB/s, or with k or M: 50M)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l wait -d 'How long to wait for NODE to stream at the end (e.g. 90s, 5m)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l pg-timeout -d 'How long connecting to the primary\'s PostgreSQL may take for the plan' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l config -d 'Config file with per-node conninfo (as for pgcrm status)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l discard-old -d 'Delete the old data directory at the end instead of keeping it renamed'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l dry-run -d 'Print the plan and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -s y -l yes -d 'Run without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l no-wait -d 'Return once NODE is handed back to Pacemaker, without waiting for it to stream'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute completions help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute completions help" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute completions help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute completions help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage, cleanup, refresh, delete'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute completions help" -f -a "failcount" -d 'Fail counts per resource, node and operation: show, set, delete'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute completions help" -f -a "node" -d 'Nodes: list, standby, online, maintenance, delete'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute completions help" -f -a "maintenance" -d 'Cluster-wide maintenance mode on or off (maintenance-mode property)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute completions help" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions help" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage, cleanup, refresh, delete'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions help" -f -a "failcount" -d 'Fail counts per resource, node and operation: show, set, delete'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions help" -f -a "node" -d 'Nodes: list, standby, online, maintenance, delete'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions help" -f -a "maintenance" -d 'Cluster-wide maintenance mode on or off (maintenance-mode property)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions help" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions help" -f -a "rebuild-standby" -d 'Bring a failed old primary back as a streaming standby, in one resumable run'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "load" -d 'Show what loading a crm file would change in the CIB, as a diff of the XML'
