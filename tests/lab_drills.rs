@@ -1057,6 +1057,8 @@ fn check_nothing_left(root: &str, netns: &[String], links_before: &[String]) -> 
     if Path::new(root).exists() {
         problems.push(format!("{root} still exists"));
     }
+    // (pid, cmdline, net namespace) of every live process
+    let mut procs = Vec::new();
     for entry in std::fs::read_dir("/proc")
         .map_err(|e| e.to_string())?
         .flatten()
@@ -1077,7 +1079,18 @@ fn check_nothing_left(root: &str, netns: &[String], links_before: &[String]) -> 
         let ns = std::fs::read_link(format!("/proc/{pid}/ns/net"))
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if cmdline.contains(root) || netns.contains(&ns) {
+        procs.push((pid, cmdline, ns));
+    }
+    // The kernel reuses namespace ids: a namespace with one of our old ids whose lab init
+    // belongs to another checkout (another developer's lab on this machine) is not ours.
+    let ours = env!("CARGO_MANIFEST_DIR");
+    let foreign = |ns: &str| {
+        procs.iter().any(|(_, cmd, n)| {
+            n == ns && cmd.contains("tests/lab/pgcrm-lab _init") && !cmd.contains(ours)
+        })
+    };
+    for (pid, cmdline, ns) in &procs {
+        if cmdline.contains(root) || (netns.contains(ns) && !foreign(ns)) {
             problems.push(format!("process {pid} left: {cmdline}"));
         }
     }
