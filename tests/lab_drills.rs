@@ -454,8 +454,9 @@ fn drill_verify_live(lab: &Lab) -> Res<String> {
                 .collect()
         })
         .unwrap_or_default();
+    let live = verify_live_postgres(lab, bin)?;
     Ok(format!(
-        "{} findings ({} errors, {} warnings: {}) in {}; corosync.conf read: {}",
+        "{} findings ({} errors, {} warnings: {}) in {}; corosync.conf read: {}; {live}",
         rules.len(),
         errors,
         v["counts"]["warning"],
@@ -463,6 +464,132 @@ fn drill_verify_live(lab: &Lab) -> Res<String> {
         secs(elapsed),
         v["corosync"]
     ))
+}
+
+/// `pgcrm verify --live` on the healthy pair: both servers reached, the lab's settings
+/// (replica, hot_standby, 10 senders, archiving, wal_keep_size, synchronous_standby_names
+/// from the agent's rep_mode.conf) give no live finding, node1's own lock file is seen (it is
+/// the primary: not stale) and node2's is said not checked. Then a stale PGSQL.lock planted
+/// in the standby's tmpdir is PG707 when verify runs on node2; the file is removed at once
+/// (the agent only looks at it when it starts PostgreSQL).
+fn verify_live_postgres(lab: &Lab, bin: &str) -> Res<String> {
+    let t0 = Instant::now();
+    let json = lab.exec("node1", &[bin, "verify", "--live", "--output", "json"])?;
+    let d_live = t0.elapsed();
+    let v: serde_json::Value = serde_json::from_str(&json)
+        .map_err(|e| format!("verify --live printed no JSON ({e}): {json}"))?;
+    let live = &v["live"];
+    if live["probes"] != "live" || live["local_node"] != "node1" {
+        return Err(format!("verify --live did not probe from node1: {live}"));
+    }
+    let live_rules: Vec<&str> = v["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["rule"].as_str())
+        .filter(|r| r.starts_with("PG7"))
+        .collect();
+    if !live_rules.is_empty() {
+        return Err(format!(
+            "live findings on the healthy lab: {live_rules:?}\n{json}"
+        ));
+    }
+    let node = |name: &str| {
+        live["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|n| n["node"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (n1, n2) = (node("node1"), node("node2"));
+    for (n, recovery) in [(&n1, false), (&n2, true)] {
+        let s = &n["settings"];
+        if s["in_recovery"] != recovery || s["settings"]["wal_level"]["value"] != "replica" {
+            return Err(format!("{} settings not read: {n}", n["node"]));
+        }
+    }
+    let ssn = n1["settings"]["settings"]["synchronous_standby_names"]["sourcefile"]
+        .as_str()
+        .unwrap_or("");
+    if !ssn.ends_with("/pgsql-tmp/rep_mode.conf") {
+        return Err(format!(
+            "synchronous_standby_names on node1 should come from the agent's rep_mode.conf: {ssn:?}"
+        ));
+    }
+    if n1["lock_file"]["state"] != "present" || n2["lock_file"]["state"] != "not_checked" {
+        return Err(format!(
+            "lock files: node1 {} (primary: present), node2 {} (not checked from node1)",
+            n1["lock_file"], n2["lock_file"]
+        ));
+    }
+    // A stale lock on the standby, seen from node2 itself.
+    let lock = format!("{}/nodes/node2/pgsql-tmp/PGSQL.lock", lab.root);
+    std::fs::write(&lock, "").map_err(|e| format!("cannot plant {lock}: {e}"))?;
+    let t1 = Instant::now();
+    let text = lab.exec("node2", &[bin, "verify", "--live"]);
+    let d_stale = t1.elapsed();
+    let removed = std::fs::remove_file(&lock);
+    let text = text?;
+    removed.map_err(|e| format!("cannot remove {lock}: {e}"))?;
+    if !text.contains("PG707  node2: ") || !text.contains("PGSQL.lock exists on node2") {
+        return Err(format!("no PG707 for the planted lock on node2:\n{text}"));
+    }
+    if !text.contains(
+        "live: PostgreSQL settings checked on node1, node2; PGSQL.lock checked on node2 (not on node1)",
+    ) {
+        return Err(format!("verify --live on node2 did not say what it checked:\n{text}"));
+    }
+    // synchronous_standby_names hard-set by ALTER SYSTEM (to the value the agent has, so
+    // replication does not change), then reset.
+    let set = "ALTER SYSTEM SET synchronous_standby_names = '\"node2\"'";
+    lab.sql("node1", set)?;
+    let text = lab
+        .sql("node1", "SELECT pg_reload_conf()")
+        .and_then(|_| wait_reloaded(lab))
+        .and_then(|_| {
+            // an error finding: exit 78, as crm_verify on an invalid configuration
+            let out = lab
+                .cmd(&["exec", "node1", bin, "verify", "--live"])
+                .output()
+                .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            match out.status.code() {
+                Some(78) => Ok(text),
+                c => Err(format!(
+                    "verify --live with PG704 exited {c:?}, not 78:\n{text}"
+                )),
+            }
+        });
+    let reset = lab
+        .sql("node1", "ALTER SYSTEM RESET synchronous_standby_names")
+        .and_then(|_| lab.sql("node1", "SELECT pg_reload_conf()"));
+    let text = text?;
+    reset?;
+    if !text.contains("PG704  node1: synchronous_standby_names = '\"node2\"' comes from ")
+        || !text.contains("postgresql.auto.conf:")
+    {
+        return Err(format!("no PG704 after {set}:\n{text}"));
+    }
+    Ok(format!(
+        "verify --live: no live finding on the healthy pair in {}, planted PGSQL.lock on node2 -> PG707 in {}, ALTER SYSTEM synchronous_standby_names -> PG704",
+        secs(d_live),
+        secs(d_stale)
+    ))
+}
+
+/// Waits until node1's server applied its reloaded configuration (pg_reload_conf only
+/// signals).
+fn wait_reloaded(lab: &Lab) -> Res<()> {
+    let sql = "SELECT sourcefile FROM pg_settings WHERE name = 'synchronous_standby_names'";
+    for _ in 0..50 {
+        if lab.sql("node1", sql)?.ends_with("postgresql.auto.conf") {
+            return Ok(());
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    Err("node1 did not apply ALTER SYSTEM synchronous_standby_names within 5 s".into())
 }
 
 fn drill_kill_standby(lab: &Lab) -> Res<String> {
@@ -656,31 +783,45 @@ fn drill_kill_primary(lab: &Lab) -> Res<String> {
     ))
 }
 
+/// Runbook 5.3 with one command: `pgcrm rebuild-standby node1 --yes` inside node1 brings the
+/// old primary back as HS:sync with no other command. Refused on the primary (exit 107,
+/// nothing changed); interrupted during the copy (SIGTERM) and run again, it finishes; the old
+/// data directory is kept; the timings are printed.
 fn drill_rebuild(lab: &Lab) -> Res<String> {
-    let t0 = Instant::now();
-    lab.run(&["stop-node", "node1"])?;
-    // runbook 5.3, as the operator types it inside node1
-    let basebackup = format!(
-        "set -e; find \"$PGDATA\" -mindepth 1 -delete; \
-         runuser -u postgres -- pg_basebackup -h {REP_VIP} -U postgres -D \"$PGDATA\" -X stream -c fast; \
-         rm -f \"$PGCRM_LAB_ROOT/local/pgsql-tmp/PGSQL.lock\""
+    let (code, out, err) = pgcrm_in(lab, "node2", &["rebuild-standby", "node2", "--yes"])?;
+    if code != 107 || !out.is_empty() || !err.contains("runs the primary") {
+        return Err(format!(
+            "on the primary: expected exit 107 and one line, got {code}: {out}{err}"
+        ));
+    }
+    let (code, out, err) = pgcrm_in(lab, "node1", &["rebuild-standby", "node1", "--dry-run"])?;
+    if code != 0
+        || !out.contains(&format!("source:   node2, copied through {REP_VIP}"))
+        || !out.contains("Dry run")
+    {
+        return Err(format!("--dry-run: exit {code}: {out}{err}"));
+    }
+    // interrupted halfway: the copy is slowed down so that SIGTERM lands during it
+    let interrupted = format!(
+        "{PGCRM} rebuild-standby node1 --yes --max-rate 2M >/dev/null 2>&1 & p=$!; sleep 3; kill -TERM $p; wait $p; \
+         test -d \"$PGDATA.pgcrm-new\" && test ! -e \"$PGDATA.pgcrm-new/pgcrm-rebuild.done\""
     );
-    lab.exec("node1", &["sh", "-c", &basebackup])?;
-    let t_copy = t0.elapsed();
-    lab.exec(
-        "node2",
-        &[
-            "crm_resource",
-            "--cleanup",
-            "-r",
-            "msPostgresql",
-            "-N",
-            "node1",
-        ],
-    )?;
-    lab.run(&["start-node", "node1"])?;
-    lab.wait_healthy(180)?;
-    let t_back = t0.elapsed();
+    lab.exec("node1", &["sh", "-c", &interrupted])
+        .map_err(|e| format!("the interrupted run should leave an incomplete copy: {e}"))?;
+    let t0 = Instant::now();
+    let (code, out, err) = pgcrm_in(lab, "node1", &["rebuild-standby", "node1", "--yes"])?;
+    let took = t0.elapsed();
+    if code != 0 || !out.contains("node1 is HS:sync after") {
+        return Err(format!("the re-run: exit {code}: {out}{err}"));
+    }
+    let kept = out
+        .split("kept in ")
+        .nth(1)
+        .map(|s| s.trim().to_string())
+        .ok_or_else(|| format!("the old data directory should be kept: {out}"))?;
+    lab.exec("node1", &["test", "-f", &format!("{kept}/PG_VERSION")])
+        .map_err(|_| format!("{kept} should hold the old data"))?;
+    // healthy with no other command
     lab.mon("node2")?.check_healthy("node2", "node1")?;
     let rows = poll(
         Duration::from_secs(10),
@@ -691,10 +832,14 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
                 .filter(|n| n == "3")
         },
     )?;
+    let timings = out
+        .lines()
+        .find(|l| l.starts_with("Timings:"))
+        .unwrap_or("")
+        .to_string();
     Ok(format!(
-        "stop + pg_basebackup from {REP_VIP} + rm PGSQL.lock {}; node1 HS:sync after {} ({rows} rows via read VIP)",
-        secs(t_copy),
-        secs(t_back)
+        "refused on the primary (107); interrupted during the copy, re-run: node1 HS:sync after {} ({timings}); old data kept; {rows} rows via read VIP",
+        secs(took)
     ))
 }
 

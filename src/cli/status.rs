@@ -65,7 +65,7 @@ pub struct Args {
     pub warn_slot_wal: u64,
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     match Limit::parse(s)? {
         Limit::Seconds(secs) if secs > 0.0 => Ok(Duration::from_secs_f64(secs)),
         Limit::Bytes(n) if n > 0 && s.trim().bytes().all(|b| b.is_ascii_digit()) => {
@@ -136,14 +136,19 @@ fn gather(
             timeout: args.pg_timeout,
             config,
             env: PgEnv::from_lookup(|k| std::env::var(k).ok()),
-            local_node: std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .ok()
-                .map(|h| h.trim().to_string()),
+            local_node: local_node(),
             ..ProbeOptions::default()
         },
         thresholds: thresholds.clone(),
     };
     status::report_with(cluster, &opts)
+}
+
+/// The node pgcrm runs on: Pacemaker names nodes by their uname.
+pub(crate) fn local_node() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
 }
 
 fn check_result(ctx: &CommandContext, args: &Args, thresholds: &Thresholds) -> CheckResult {

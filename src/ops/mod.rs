@@ -10,6 +10,7 @@ pub mod config_init;
 pub mod node;
 pub mod plan;
 pub mod problems;
+pub mod rebuild;
 pub mod resource;
 pub mod status;
 pub mod verify;

@@ -98,10 +98,15 @@ fn new_actions(cib: &Cib, seen: &HashMap<(String, String), i64>) -> Vec<Action> 
     out.into_iter().map(|(_, a)| a).collect()
 }
 
+/// The operations recorded in `after` that were not in `before`, oldest first.
+pub fn completed_between(before: &Cib, after: &Cib) -> Vec<Action> {
+    new_actions(after, &recorded(before))
+}
+
 /// A one-shot operation (start, stop, promote...) recorded as pending. Recurring monitors
 /// are left out: the controller can leave a pending record of one behind after the resource
 /// stopped (seen live after a switchover), and the DC's S_IDLE covers them anyway.
-fn pending(cib: &Cib) -> bool {
+pub fn pending(cib: &Cib) -> bool {
     cib.status
         .iter()
         .flat_map(|ns| ns.lrm_resources.iter())
