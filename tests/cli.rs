@@ -282,6 +282,129 @@ fn completions_and_man_pages_are_current() {
     );
 }
 
+/// What the shell gets on a TAB: `COMPLETE=bash pgcrm -- WORDS` with the cursor on the
+/// last word, one candidate per line. Options (offered too on an empty word) are left out.
+fn complete(words: &[&str], env: &[(&str, &str)]) -> (Vec<String>, Output) {
+    let index = (words.len() - 1).to_string();
+    let mut all = vec![
+        ("COMPLETE", "bash"),
+        ("_CLAP_COMPLETE_INDEX", index.as_str()),
+    ];
+    all.extend_from_slice(env);
+    let mut args = vec!["--"];
+    args.extend_from_slice(words);
+    let o = pgcrm_env(&args, &all);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let values = text.lines().filter(|w| !w.starts_with('-'));
+    (values.map(str::to_string).collect(), o)
+}
+
+#[test]
+fn completion_hides_the_hidden_subcommands() {
+    let (c, _) = complete(&["pgcrm", ""], &[]);
+    assert!(c.contains(&"status".to_string()), "{c:?}");
+    for hidden in ["agent", "generate-assets"] {
+        assert!(!c.contains(&hidden.to_string()), "{hidden} offered: {c:?}");
+    }
+}
+
+#[test]
+fn completion_offers_the_clusters_resources_and_nodes() {
+    let healthy = root().join("tests/fixtures/cib/runbook-healthy.xml");
+    let healthy = healthy.to_str().unwrap();
+    let env = [("CIB_file", healthy)];
+
+    // move, ban, clear, delete: the top-level resources (what constraints apply to)
+    let (c, o) = complete(&["pgcrm", "resource", "move", ""], &env);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
+    for rsc in ["msPostgresql", "master-group", "vip-slave", "clnPingCheck"] {
+        assert!(c.contains(&rsc.to_string()), "{rsc} missing from {c:?}");
+    }
+    assert!(
+        !c.contains(&"vip-master".to_string()),
+        "a group member: {c:?}"
+    );
+    let (c, _) = complete(&["pgcrm", "resource", "move", "ms"], &env);
+    assert_eq!(c, ["msPostgresql"]);
+    let (c, _) = complete(
+        &["pgcrm", "resource", "move", "msPostgresql", "--to", ""],
+        &env,
+    );
+    assert_eq!(c, ["node1", "node2"]);
+    let (c, _) = complete(&["pgcrm", "resource", "ban", "msPostgresql", "n"], &env);
+    assert_eq!(c, ["node1", "node2"]);
+
+    // locate, stop, cleanup, failcount: any resource, members and clone children included
+    let (c, _) = complete(&["pgcrm", "resource", "locate", "vip-"], &env);
+    assert_eq!(c, ["vip-slave", "vip-master", "vip-rep"]);
+    let (c, _) = complete(&["pgcrm", "failcount", "delete", "p"], &env);
+    assert_eq!(c, ["pgsql", "pingCheck"]);
+    let (c, _) = complete(&["pgcrm", "node", "standby", ""], &env);
+    assert_eq!(c, ["node1", "node2"]);
+    let (c, _) = complete(&["pgcrm", "resource", "cleanup", "--node", "node"], &env);
+    assert_eq!(c, ["node1", "node2"]);
+
+    // --cib-file on the line being completed wins over CIB_file, as when the command runs
+    let other = root().join("tests/fixtures/cib/group-basic.xml");
+    let (c, _) = complete(
+        &[
+            "pgcrm",
+            "--cib-file",
+            other.to_str().unwrap(),
+            "resource",
+            "locate",
+            "",
+        ],
+        &env,
+    );
+    assert!(!c.contains(&"msPostgresql".to_string()), "{c:?}");
+
+    // no cluster (no daemons here, a missing file): no candidates, no noise, exit 0
+    for env in [&[][..], &[("CIB_file", "/nonexistent/cib.xml")][..]] {
+        let (c, o) = complete(&["pgcrm", "resource", "move", ""], env);
+        assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
+        assert!(c.is_empty(), "{c:?}");
+    }
+}
+
+/// The checked-in bash script, sourced by a real bash as bash-completion would, asks the
+/// pgcrm on PATH and fills COMPREPLY.
+#[test]
+fn bash_completion_script_completes_resource_names() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_pgcrm")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = root().join("completions/pgcrm.bash");
+    let healthy = root().join("tests/fixtures/cib/runbook-healthy.xml");
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(
+            r#"source "$1"
+COMP_WORDS=(pgcrm resource move msPostgresql --to "")
+COMP_CWORD=5
+start=$(date +%s%N)
+_clap_complete_pgcrm pgcrm "" --to
+end=$(date +%s%N)
+printf '%s
+' "${COMPREPLY[@]}"
+echo "ms=$(( (end - start) / 1000000 ))" >&2"#,
+        )
+        .arg("bash")
+        .arg(&script)
+        .env("PATH", path)
+        .env("CIB_file", healthy)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out, "node1\nnode2\n", "{}", stderr(&o));
+    // a TAB must feel instant: well under a second even for a debug build on a busy machine
+    let ms: u64 = stderr(&o).trim().trim_start_matches("ms=").parse().unwrap();
+    assert!(ms < 1000, "completion took {ms} ms");
+}
+
 fn write_tmp(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
     let p = dir.path().join(name);
     std::fs::write(&p, text).unwrap();

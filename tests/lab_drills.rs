@@ -14,6 +14,8 @@ mod crm_mon_compare;
 mod live;
 #[path = "lab_drills/pg_states.rs"]
 mod pg_states;
+#[path = "lab_drills/runbook_cmds.rs"]
+mod runbook_cmds;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -1274,7 +1276,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 24;
+    const DRILLS: usize = 25;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -1330,6 +1332,7 @@ fn main() {
             &[
                 ("up", drill_up),
                 ("healthy", drill_healthy),
+                ("runbook-commands", runbook_cmds::drill_runbook_commands),
                 ("watch", pg_states::drill_watch),
                 ("replay-lag", pg_states::drill_replay_lag),
                 ("verify-live", drill_verify_live),

@@ -26,7 +26,7 @@ pub struct GetArgs {
     /// The attribute's name, e.g. pgsql-status
     pub name: String,
     /// The node whose attribute to read (default: read a cluster property)
-    #[arg(short = 'N', long, value_name = "NODE")]
+    #[arg(short = 'N', long, value_name = "NODE", add = super::candidates::nodes())]
     pub node: Option<String>,
     /// reboot: transient (status section); forever: permanent (nodes section). Needs --node
     #[arg(short = 'l', long, value_enum, requires = "node")]

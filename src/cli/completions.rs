@@ -1,7 +1,10 @@
-//! `pgcrm completions SHELL`: prints a completion script generated from the clap definitions.
+//! `pgcrm completions SHELL`: prints the shell's completion script. The script asks pgcrm
+//! itself for candidates on every TAB (`COMPLETE=SHELL pgcrm -- WORDS`, clap_complete's
+//! `CompleteEnv`, see `main`), so it completes the cluster's resource and node names
+//! (`candidates.rs`), not only the commands and options.
 
-use super::{print_out, Cli, CommandResult};
-use clap::{Command, CommandFactory};
+use super::{print_out, CommandResult};
+use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 use clap_complete::Shell;
 
 #[derive(Debug, clap::Args)]
@@ -15,55 +18,32 @@ pub fn run(args: &Args) -> CommandResult {
     print_out(&script(args.shell))
 }
 
-/// The completion script for one shell, as checked in under completions/.
+/// The variable that turns a pgcrm run into a completion request.
+pub const VAR: &str = "COMPLETE";
+
+/// The completion script for one shell, as checked in under completions/. It calls `pgcrm`
+/// from PATH (not the path of the binary that wrote it) so the checked-in files do not depend
+/// on where they were generated.
 pub fn script(shell: Shell) -> String {
-    let mut cmd = without_hidden(Cli::command());
+    let completer: &dyn EnvCompleter = match shell {
+        Shell::Bash => &Bash,
+        Shell::Elvish => &Elvish,
+        Shell::Fish => &Fish,
+        Shell::PowerShell => &Powershell,
+        Shell::Zsh => &Zsh,
+        _ => &Bash,
+    };
     let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "pgcrm", &mut buf);
-    String::from_utf8_lossy(&buf).into_owned()
-}
-
-/// clap_complete offers hidden subcommands too (`agent`, `generate-assets`), which users must
-/// not be shown. clap cannot remove a subcommand, so a command that has hidden ones is rebuilt
-/// from what completion scripts use: name, version, about, arguments and the visible
-/// subcommands.
-fn without_hidden(cmd: Command) -> Command {
-    if !cmd.get_subcommands().any(|s| s.is_hide_set()) {
-        return cmd.mut_subcommands(without_hidden);
-    }
-    let mut out = Command::new(cmd.get_name().to_string())
-        .args(cmd.get_arguments().cloned())
-        .subcommands(
-            cmd.get_subcommands()
-                .filter(|s| !s.is_hide_set())
-                .cloned()
-                .map(without_hidden),
+    completer
+        .write_registration(VAR, "pgcrm", "pgcrm", "pgcrm", &mut buf)
+        .expect("writing to a Vec cannot fail");
+    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    if shell == Shell::Zsh {
+        // Installed as _pgcrm in $fpath, zsh autoloads this file as the body of _pgcrm on the
+        // first TAB: the registration alone would only take effect from the second one.
+        text.push_str(
+            "if [[ \"${funcstack[1]}\" == \"_pgcrm\" ]]; then\n    _clap_dynamic_completer_pgcrm \"$@\"\nfi\n",
         );
-    if let Some(v) = cmd.get_version() {
-        out = out.version(v.to_string());
     }
-    if let Some(about) = cmd.get_about() {
-        out = out.about(about.clone());
-    }
-    if let Some(about) = cmd.get_long_about() {
-        out = out.long_about(about.clone());
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hidden_subcommands_are_not_completed() {
-        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
-            let s = script(shell);
-            assert!(s.contains("status"), "{shell}: visible commands kept");
-            assert!(s.contains("completions"), "{shell}");
-            for hidden in ["generate-assets", "agent install", "run by Pacemaker"] {
-                assert!(!s.contains(hidden), "{shell} completes {hidden}");
-            }
-        }
-    }
+    text
 }

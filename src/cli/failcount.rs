@@ -1,6 +1,7 @@
 //! `pgcrm failcount show | set | delete`: fail counts per resource, node, operation and
 //! interval (crm_failcount -G / -D, crm_attribute -t status -n fail-count-...).
 
+use super::candidates;
 use super::mutate::{MutateArgs, WaitArgs};
 use super::resource::run_cleanup;
 use super::{print_out, CommandContext, CommandResult, OutputFormat};
@@ -18,9 +19,10 @@ pub enum FailcountCommand {
     /// List fail counts, one line per resource, node, operation and interval
     Show {
         /// Only this resource (a clone or group means its primitives)
+        #[arg(add = candidates::resources())]
         resource: Option<String>,
         /// Only on this node
-        #[arg(long, short = 'N', value_name = "NODE")]
+        #[arg(long, short = 'N', value_name = "NODE", add = candidates::nodes())]
         node: Option<String>,
     },
     /// Set a fail count (e.g. INFINITY to keep a resource off a node until cleanup)
@@ -29,7 +31,9 @@ pub enum FailcountCommand {
     /// has none or several, give --operation and --interval. Lifetime reboot, through attrd on
     /// the live cluster.
     Set {
+        #[arg(add = candidates::resources())]
         resource: String,
+        #[arg(add = candidates::nodes())]
         node: String,
         /// A non-negative integer or INFINITY
         value: String,
@@ -45,7 +49,9 @@ pub enum FailcountCommand {
     /// Delete a resource's fail counts on a node, with its failed operations, like
     /// crm_failcount -D (= resource cleanup RSC --node NODE)
     Delete {
+        #[arg(add = candidates::resources())]
         resource: String,
+        #[arg(add = candidates::nodes())]
         node: String,
         /// Only this operation (e.g. monitor)
         #[arg(long, short = 'n', value_name = "OP")]

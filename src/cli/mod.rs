@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod assets;
 pub mod attribute;
+pub mod candidates;
 pub mod completions;
 pub mod config;
 pub mod failcount;
@@ -156,6 +157,10 @@ pub fn main() -> i32 {
     if let Some(code) = agent::from_argv0() {
         return code;
     }
+    // A TAB in the shell: print the candidates and stop (nothing else may reach stdout first)
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
+        .var(completions::VAR)
+        .complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--check") => {

@@ -1,6 +1,7 @@
 //! `pgcrm node list | standby | online | maintenance | delete` (crm node ..., crm_standby,
 //! crm_node -R) and the cluster-wide `pgcrm maintenance on|off`.
 
+use super::candidates;
 use super::mutate::{self, MutateArgs, WaitArgs};
 use super::{print_out, CommandContext, CommandResult, OutputFormat};
 use clap::{Subcommand, ValueEnum};
@@ -36,6 +37,7 @@ pub enum NodeCommand {
     /// promotion score) and asks for confirmation (--yes without a terminal). --wait (default
     /// on the live cluster) follows the cluster until nothing runs on the node.
     Standby {
+        #[arg(add = candidates::nodes())]
         node: String,
         /// How long: reboot (transient) or forever (default, like crm node standby)
         #[arg(long, value_enum, default_value_t = LifetimeArg::Forever)]
@@ -47,6 +49,7 @@ pub enum NodeCommand {
     },
     /// Take a node out of standby (either lifetime)
     Online {
+        #[arg(add = candidates::nodes())]
         node: String,
         #[command(flatten)]
         mutate: MutateArgs,
@@ -55,6 +58,7 @@ pub enum NodeCommand {
     },
     /// Put a node in maintenance (its resources keep running, unmonitored) or take it out
     Maintenance {
+        #[arg(add = candidates::nodes())]
         node: String,
         #[arg(value_enum)]
         state: OnOff,
@@ -66,6 +70,7 @@ pub enum NodeCommand {
     /// Refused while the node is online or still runs resources. Remove it from
     /// corosync.conf too, or it comes back when it rejoins.
     Delete {
+        #[arg(add = candidates::nodes())]
         node: String,
         #[command(flatten)]
         mutate: MutateArgs,

@@ -32,6 +32,7 @@ pub enum MethodArg {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The node to rebuild (the node pgcrm runs on)
+    #[arg(add = super::candidates::nodes())]
     pub node: String,
     /// How to copy the data
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]

@@ -2,6 +2,7 @@
 //! stop, manage, unmanage; cleanup, refresh; delete (the runbook's `crm_resource -L -W -M -B
 //! -U -C -R -D`, `--meta`).
 
+use super::candidates;
 use super::mutate::{self, MutateArgs, WaitArgs};
 use super::{print_out, CommandContext, CommandResult, OutputFormat};
 use crate::render::crm_mon;
@@ -44,12 +45,14 @@ pub enum ResourceCommand {
     /// Show the nodes where a resource is active, like crm_resource --locate
     Locate {
         /// The resource (any, group members and clone children included)
+        #[arg(add = candidates::resources())]
         resource: String,
     },
     /// List the cli-prefer/cli-ban constraints that move and ban commands left, with
     /// lifetime and "expired but present"
     Constraints {
         /// Only this resource's
+        #[arg(add = candidates::top_level_resources())]
         resource: Option<String>,
     },
     /// Move a resource to a node; a promotable clone moves its Promoted role (a switchover)
@@ -63,9 +66,10 @@ pub enum ResourceCommand {
     /// (default on a live cluster) it follows the cluster and then removes its own
     /// constraints, unless --keep-constraint.
     Move {
+        #[arg(add = candidates::top_level_resources())]
         resource: String,
         /// The node to move to
-        #[arg(long, short = 'N', value_name = "NODE")]
+        #[arg(long, short = 'N', value_name = "NODE", add = candidates::nodes())]
         to: Option<String>,
         /// How long the constraint lasts: ISO 8601 (PT5M) or 5m, 2h
         #[arg(long, short = 'u', value_name = "DURATION")]
@@ -86,7 +90,9 @@ pub enum ResourceCommand {
     },
     /// Keep a resource off a node (cli-ban-RSC-on-NODE, score -INFINITY)
     Ban {
+        #[arg(add = candidates::top_level_resources())]
         resource: String,
+        #[arg(add = candidates::nodes())]
         node: String,
         /// How long the ban lasts: ISO 8601 (PT5M) or 5m, 2h
         #[arg(long, short = 'u', value_name = "DURATION")]
@@ -101,9 +107,10 @@ pub enum ResourceCommand {
     },
     /// Remove the cli-prefer/cli-ban constraints of a resource, listing each
     Clear {
+        #[arg(add = candidates::top_level_resources())]
         resource: String,
         /// Only those naming this node
-        #[arg(long, short = 'N', value_name = "NODE")]
+        #[arg(long, short = 'N', value_name = "NODE", add = candidates::nodes())]
         node: Option<String>,
         /// Only those whose lifetime has ended
         #[arg(long)]
@@ -113,6 +120,7 @@ pub enum ResourceCommand {
     },
     /// Let the cluster start a resource (removes target-role=Stopped, like crm_resource -v started)
     Start {
+        #[arg(add = candidates::resources())]
         resource: String,
         #[command(flatten)]
         mutate: MutateArgs,
@@ -121,6 +129,7 @@ pub enum ResourceCommand {
     },
     /// Stop a resource (meta target-role=Stopped)
     Stop {
+        #[arg(add = candidates::resources())]
         resource: String,
         #[command(flatten)]
         mutate: MutateArgs,
@@ -129,12 +138,14 @@ pub enum ResourceCommand {
     },
     /// Let the cluster manage a resource again (removes is-managed=false)
     Manage {
+        #[arg(add = candidates::resources())]
         resource: String,
         #[command(flatten)]
         mutate: MutateArgs,
     },
     /// Stop the cluster from acting on a resource (meta is-managed=false)
     Unmanage {
+        #[arg(add = candidates::resources())]
         resource: String,
         #[command(flatten)]
         mutate: MutateArgs,
@@ -152,9 +163,10 @@ pub enum ResourceCommand {
     /// are cleared too)
     Refresh {
         /// The resource (default: every resource)
+        #[arg(add = candidates::resources())]
         resource: Option<String>,
         /// Only on this node
-        #[arg(long, short = 'N', value_name = "NODE")]
+        #[arg(long, short = 'N', value_name = "NODE", add = candidates::nodes())]
         node: Option<String>,
         #[command(flatten)]
         mutate: MutateArgs,
@@ -167,6 +179,7 @@ pub enum ResourceCommand {
     /// and waits until it is stopped. The constraints go in the same CIB change as the
     /// resource (a constraint with resource sets only loses the reference).
     Delete {
+        #[arg(add = candidates::top_level_resources())]
         resource: String,
         /// Stop the resource first and wait for it (on the live cluster)
         #[arg(long)]
@@ -182,9 +195,10 @@ pub enum ResourceCommand {
 pub struct CleanupArgs {
     /// The resource (default: every resource with failures); a clone or group means its
     /// primitives
+    #[arg(add = candidates::resources())]
     pub resource: Option<String>,
     /// Only on this node
-    #[arg(long, short = 'N', value_name = "NODE")]
+    #[arg(long, short = 'N', value_name = "NODE", add = candidates::nodes())]
     pub node: Option<String>,
     /// Only the failures of this operation (e.g. monitor, start)
     #[arg(long, short = 'n', value_name = "OP")]

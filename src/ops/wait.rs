@@ -114,8 +114,9 @@ pub fn pending(cib: &Cib) -> bool {
         .any(|op| op.op_status == -1 && op.interval_ms == 0)
 }
 
-/// A cluster that is idle for this long without the expectation holding has settled
-/// elsewhere (the DC may report S_IDLE for a moment before it starts the transition).
+/// A cluster that stays idle for this long without the expectation holding has settled
+/// elsewhere (the DC may report S_IDLE for a moment before it starts the transition, also
+/// between two transitions late in a long wait).
 const SETTLE_GRACE: Duration = Duration::from_secs(3);
 
 /// Waits until `expect` holds and the cluster is idle, calling `on_action` for each
@@ -128,21 +129,39 @@ pub fn wait(
 ) -> Result<Cib> {
     let mut watch = cluster.watch()?;
     let start = Instant::now();
-    let mut cib = cluster.query_cib()?;
-    let mut seen = recorded(&cib);
+    let mut seen: Option<HashMap<(String, String), i64>> = None;
     // Whether the cluster was seen acting: an expectation that holds from the start (the
     // cluster settled, a node online again) is only met once the DC had a chance to start
     // the transition the change causes, not in the moment before it noticed.
     let mut busy_seen = false;
+    let mut idle_since: Option<Instant> = None;
     loop {
+        // The DC's state first, then the CIB. The controller answers a ping only between its
+        // own steps: asked after the CIB was read, it can answer S_IDLE for a transition that
+        // finished after that read, and the read misses its last results (seen live: a stop
+        // at the end of a transition, reported as "settled elsewhere").
+        let dc_idle = cluster.dc_state()?.is_none_or(|s| s == "S_IDLE");
+        let cib = cluster.query_cib()?;
+        if let Some(prev) = &seen {
+            for a in new_actions(&cib, prev) {
+                busy_seen = true;
+                on_action(&a);
+            }
+        }
+        seen = Some(recorded(&cib));
         let holds = expect.holds(&cib);
-        let idle = !pending(&cib) && cluster.dc_state()?.is_none_or(|s| s == "S_IDLE");
-        busy_seen |= !idle;
+        let idle = dc_idle && !pending(&cib);
+        if idle {
+            idle_since.get_or_insert_with(Instant::now);
+        } else {
+            busy_seen = true;
+            idle_since = None;
+        }
         let elapsed = start.elapsed();
         if holds && idle && (busy_seen || elapsed >= SETTLE_GRACE) {
             return Ok(cib);
         }
-        if idle && !holds && elapsed >= SETTLE_GRACE {
+        if !holds && idle_since.is_some_and(|t| t.elapsed() >= SETTLE_GRACE) {
             return Err(Error::Unsatisfied(format!(
                 "the cluster settled, but not as requested: {} does not hold",
                 expect.describe()
@@ -162,12 +181,6 @@ pub fn wait(
         }
         let step = (timeout - elapsed).min(Duration::from_secs(1));
         watch.changed(step)?;
-        cib = cluster.query_cib()?;
-        for a in new_actions(&cib, &seen) {
-            busy_seen = true;
-            on_action(&a);
-        }
-        seen = recorded(&cib);
     }
 }
 
