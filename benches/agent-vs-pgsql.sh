@@ -155,7 +155,7 @@ for a in heartbeat pgcrm; do
     read -r sw sc pw pc tw tc <<<"${life[$a]}"
     printf '%-10s %11s %10s %11s %10s %11s %10s\n' "$a" "$sw" "$sc" "$pw" "$pc" "$tw" "$tc"
 done
-read -r hsw hsc hpw hpc htw htc <<<"${life[heartbeat]}"
-read -r psw psc ppw ppc ptw ptc <<<"${life[pgcrm]}"
+read -r hsw _ hpw _ htw _ <<<"${life[heartbeat]}"
+read -r psw _ ppw _ ptw _ <<<"${life[pgcrm]}"
 awk -v a="$hsw" -v b="$psw" -v c="$hpw" -v d="$ppw" -v e="$htw" -v f="$ptw" 'BEGIN {
     printf "ratio      start %.1fx  promote %.1fx  stop %.1fx (heartbeat / pgcrm, wall)\n", a / b, c / d, e / f }'
