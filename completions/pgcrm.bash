@@ -453,12 +453,16 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__load)
-            opts="-h --replace --dry-run --cib-file --output --help"
+            opts="-y -h --replace --force --dry-run --yes --no-agents --ocf-root --cib-file --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --ocf-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cib-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

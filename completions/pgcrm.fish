@@ -50,7 +50,7 @@ json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "load" -d 'Show what loading a crm file would change in the CIB, as a diff of the XML'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "load" -d 'Load a crm file into the configuration, as one CIB change'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "init" -d 'Generate the runbook\'s whole configuration (pgsql.crm) for your nodes and addresses'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from show" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
@@ -63,11 +63,15 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subc
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from check" -l xml -d 'Also print the XML it translates to'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l ocf-root -d 'Where the OCF agents are installed' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l replace -d 'Make the configuration exactly the file (crm configure load replace)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l dry-run -d 'Only show the change; required until the CIB write path exists'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l force -d 'Load even when the resulting configuration has errors (each one is named)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l no-agents -d 'Do not run the installed agents\' meta-data for the checks (built-in knowledge only)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l node -d 'A node and its corosync ring address, e.g. node1=192.168.1.1 (repeat per node)' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l write-vip -d 'The writable VIP on the primary (vip-master)' -r
@@ -93,7 +97,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subc
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "load" -d 'Show what loading a crm file would change in the CIB, as a diff of the XML'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "load" -d 'Load a crm file into the configuration, as one CIB change'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Generate the runbook\'s whole configuration (pgsql.crm) for your nodes and addresses'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l corosync-conf -d 'This cluster\'s corosync.conf; repeat to add other clusters\' files, which are compared for a shared multicast address. Default: /etc/corosync/corosync.conf when it is readable and the CIB is the live cluster\'s (a saved CIB may come from elsewhere)' -r -F
@@ -220,7 +224,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_su
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "load" -d 'Show what loading a crm file would change in the CIB, as a diff of the XML'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "load" -d 'Load a crm file into the configuration, as one CIB change'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Generate the runbook\'s whole configuration (pgsql.crm) for your nodes and addresses'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "list" -d 'List every resource and where it runs, like crm_resource --list'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "locate" -d 'Show the nodes where a resource is active, like crm_resource --locate'

@@ -65,17 +65,22 @@ impl VerifyReport {
 
 /// Reads the CIB from `cluster` and the other inputs named in `opts`, and runs every rule.
 pub fn verify(cluster: &dyn Cluster, opts: &VerifyOptions) -> Result<VerifyReport> {
-    let cib = cluster.query_cib()?;
+    verify_cib(&cluster.query_cib()?, cluster.origin(), opts)
+}
+
+/// Runs every rule on a CIB already read (or not yet written: `config load` checks the CIB
+/// it would write), with the other inputs named in `opts`.
+pub fn verify_cib(cib: &Cib, source: String, opts: &VerifyOptions) -> Result<VerifyReport> {
     let confs = opts
         .corosync
         .iter()
         .map(|p| read_corosync(p))
         .collect::<Result<Vec<_>>>()?;
     let agents = match &opts.ocf_root {
-        Some(root) => installed_agents(&cib, root),
-        None => Agents::builtin(&cib),
+        Some(root) => installed_agents(cib, root),
+        None => Agents::builtin(cib),
     };
-    Ok(report(&cib, cluster.origin(), &agents, &confs))
+    Ok(report(cib, source, &agents, &confs))
 }
 
 /// The report for an already gathered input (used by tests with fixture agents).
