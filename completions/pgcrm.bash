@@ -375,7 +375,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__init)
-            opts="-h --node --write-vip --read-vip --rep-vip --nic --rep-nic --netmask --ping --pgdata --bindir --rep-mode --archive --agent --cluster-name --corosync --no-input --cib-file --output --help"
+            opts="-h --node --write-vip --read-vip --rep-vip --nic --rep-nic --netmask --ping --pgdata --bindir --rep-mode --archive --pgsql-param --agent --cluster-name --corosync --no-input --cib-file --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,6 +426,10 @@ _pgcrm() {
                     return 0
                     ;;
                 --archive)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pgsql-param)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

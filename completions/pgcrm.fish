@@ -86,6 +86,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subc
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l rep-mode -d 'Replication mode' -r -f -a "sync\t''
 async\t''"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l archive -d 'WAL archive directory for restore_command (none by default)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l pgsql-param -d 'Another parameter of the PostgreSQL resource, e.g. tmpdir=/var/lib/pgsql/tmp or start_opt="-p 5433" (repeat for more)' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l agent -d 'Resource agent for PostgreSQL: the runbook\'s ocf:heartbeat:pgsql, or pgcrm\'s ocf:pgcrm:pgsql' -r -f -a "heartbeat\t''
 pgcrm\t''"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l cluster-name -d 'Cluster name' -r

@@ -124,6 +124,10 @@ pub struct InitArgs {
     /// WAL archive directory for restore_command (none by default)
     #[arg(long, value_name = "DIR")]
     pub archive: Option<String>,
+    /// Another parameter of the PostgreSQL resource, e.g. tmpdir=/var/lib/pgsql/tmp or
+    /// start_opt="-p 5433" (repeat for more)
+    #[arg(long = "pgsql-param", value_name = "NAME=VALUE")]
+    pub pgsql_params: Vec<String>,
     /// Resource agent for PostgreSQL: the runbook's ocf:heartbeat:pgsql, or pgcrm's ocf:pgcrm:pgsql
     #[arg(long, default_value = "heartbeat", value_parser = ["heartbeat", "pgcrm"])]
     pub agent: String,
@@ -361,6 +365,19 @@ fn init(a: &InitArgs) -> CommandResult {
         "Replication VIP (standbys connect to it)",
     )?;
     let ping = get(a.ping, "--ping", "Address to ping (the gateway)")?;
+    let params = a
+        .pgsql_params
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .ok_or_else(|| {
+                    usage(format!(
+                        "--pgsql-param '{p}': write NAME=VALUE, e.g. tmpdir=/var/lib/pgsql/tmp"
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let spec = InitSpec {
         cluster_name: a.cluster_name.clone(),
         nodes,
@@ -375,6 +392,7 @@ fn init(a: &InitArgs) -> CommandResult {
         bindir: a.bindir.clone(),
         rep_mode: a.rep_mode.clone(),
         archive: a.archive.clone(),
+        params,
         agent: if a.agent == "pgcrm" {
             Agent::Pgcrm
         } else {
