@@ -16,6 +16,12 @@ _pgcrm() {
             ",$1")
                 cmd="pgcrm"
                 ;;
+            pgcrm,agent)
+                cmd="pgcrm__subcmd__agent"
+                ;;
+            pgcrm,attribute)
+                cmd="pgcrm__subcmd__attribute"
+                ;;
             pgcrm,completions)
                 cmd="pgcrm__subcmd__completions"
                 ;;
@@ -36,6 +42,18 @@ _pgcrm() {
                 ;;
             pgcrm,verify)
                 cmd="pgcrm__subcmd__verify"
+                ;;
+            pgcrm__subcmd__attribute,get)
+                cmd="pgcrm__subcmd__attribute__subcmd__get"
+                ;;
+            pgcrm__subcmd__attribute,help)
+                cmd="pgcrm__subcmd__attribute__subcmd__help"
+                ;;
+            pgcrm__subcmd__attribute__subcmd__help,get)
+                cmd="pgcrm__subcmd__attribute__subcmd__help__subcmd__get"
+                ;;
+            pgcrm__subcmd__attribute__subcmd__help,help)
+                cmd="pgcrm__subcmd__attribute__subcmd__help__subcmd__help"
                 ;;
             pgcrm__subcmd__config,check)
                 cmd="pgcrm__subcmd__config__subcmd__check"
@@ -67,6 +85,12 @@ _pgcrm() {
             pgcrm__subcmd__config__subcmd__help,show)
                 cmd="pgcrm__subcmd__config__subcmd__help__subcmd__show"
                 ;;
+            pgcrm__subcmd__help,agent)
+                cmd="pgcrm__subcmd__help__subcmd__agent"
+                ;;
+            pgcrm__subcmd__help,attribute)
+                cmd="pgcrm__subcmd__help__subcmd__attribute"
+                ;;
             pgcrm__subcmd__help,completions)
                 cmd="pgcrm__subcmd__help__subcmd__completions"
                 ;;
@@ -87,6 +111,9 @@ _pgcrm() {
                 ;;
             pgcrm__subcmd__help,verify)
                 cmd="pgcrm__subcmd__help__subcmd__verify"
+                ;;
+            pgcrm__subcmd__help__subcmd__attribute,get)
+                cmd="pgcrm__subcmd__help__subcmd__attribute__subcmd__get"
                 ;;
             pgcrm__subcmd__help__subcmd__config,check)
                 cmd="pgcrm__subcmd__help__subcmd__config__subcmd__check"
@@ -203,7 +230,7 @@ _pgcrm() {
 
     case "${cmd}" in
         pgcrm)
-            opts="-h -V --cib-file --output --help --version status config verify resource completions generate-assets help"
+            opts="-h -V --cib-file --output --timeout --help --version status config verify resource attribute completions agent generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -217,6 +244,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -224,8 +255,38 @@ _pgcrm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        pgcrm__subcmd__completions)
-            opts="-h --cib-file --output --help bash elvish fish powershell zsh"
+        pgcrm__subcmd__agent)
+            opts="-h --dir --cib-file --output --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute)
+            opts="-h --cib-file --output --timeout --help get help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +298,120 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__get)
+            opts="-N -l -h --node --lifetime --cib-file --output --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lifetime)
+                    COMPREPLY=($(compgen -W "reboot forever" -- "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -W "reboot forever" -- "${cur}"))
+                    return 0
+                    ;;
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__help)
+            opts="get help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__help__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__attribute__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__completions)
+            opts="-h --cib-file --output --timeout --help bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cib-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -247,7 +422,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config)
-            opts="-h --cib-file --output --help show check load init help"
+            opts="-h --cib-file --output --timeout --help show check load init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -261,6 +436,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -269,7 +448,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__check)
-            opts="-h --xml --cib-file --output --help"
+            opts="-h --xml --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -281,6 +460,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -375,7 +558,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__init)
-            opts="-h --node --write-vip --read-vip --rep-vip --nic --rep-nic --netmask --ping --pgdata --bindir --rep-mode --archive --pgsql-param --agent --cluster-name --corosync --no-input --cib-file --output --help"
+            opts="-h --node --write-vip --read-vip --rep-vip --nic --rep-nic --netmask --ping --pgdata --bindir --rep-mode --archive --pgsql-param --agent --cluster-name --corosync --no-input --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -449,6 +632,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -457,7 +644,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__load)
-            opts="-y -h --replace --force --dry-run --yes --no-agents --ocf-root --cib-file --output --help"
+            opts="-y -h --replace --force --dry-run --yes --no-agents --ocf-root --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,6 +662,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -483,7 +674,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__config__subcmd__show)
-            opts="-h --xml --cib-file --output --help"
+            opts="-h --xml --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -497,6 +688,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -505,7 +700,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__generate__subcmd__assets)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,6 +714,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -527,8 +726,50 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__help)
-            opts="status config verify resource completions generate-assets help"
+            opts="status config verify resource attribute completions agent generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__attribute)
+            opts="get"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pgcrm__subcmd__help__subcmd__attribute__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -835,7 +1076,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource)
-            opts="-h --cib-file --output --help list locate constraints move ban clear start stop manage unmanage help"
+            opts="-h --cib-file --output --timeout --help list locate constraints move ban clear start stop manage unmanage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -849,6 +1090,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -857,7 +1102,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__ban)
-            opts="-u -y -h --lifetime --role --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-u -y -h --lifetime --role --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -887,6 +1132,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -895,7 +1144,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__clear)
-            opts="-N -y -h --node --expired --dry-run --yes --cib-file --output --help"
+            opts="-N -y -h --node --expired --dry-run --yes --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -917,6 +1166,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -925,7 +1178,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__constraints)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -937,6 +1190,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1115,7 +1372,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__list)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1127,6 +1384,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1137,7 +1398,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__locate)
-            opts="-h --cib-file --output --help"
+            opts="-h --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1149,6 +1410,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1159,7 +1424,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__manage)
-            opts="-y -h --dry-run --yes --cib-file --output --help"
+            opts="-y -h --dry-run --yes --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1173,6 +1438,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1181,7 +1450,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__move)
-            opts="-N -u -y -h --to --lifetime --role --force --keep-constraint --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-N -u -y -h --to --lifetime --role --force --keep-constraint --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1219,6 +1488,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1227,7 +1500,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__start)
-            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1243,6 +1516,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1253,7 +1530,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__stop)
-            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --help"
+            opts="-y -h --dry-run --yes --wait --no-wait --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1271,6 +1548,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1279,7 +1560,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__resource__subcmd__unmanage)
-            opts="-y -h --dry-run --yes --cib-file --output --help"
+            opts="-y -h --dry-run --yes --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1293,6 +1574,10 @@ _pgcrm() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1301,18 +1586,42 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__status)
-            opts="-A -f -r -1 -h --show-node-attributes --failcounts --inactive --one-shot --cib-file --output --help"
+            opts="-A -f -r -1 -h --show-node-attributes --failcounts --inactive --one-shot --check --no-pg --pg-timeout --config --warn-lag --crit-lag --warn-slot-wal --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --pg-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn-lag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-lag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn-slot-wal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cib-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1323,7 +1632,7 @@ _pgcrm() {
             return 0
             ;;
         pgcrm__subcmd__verify)
-            opts="-h --strict --corosync-conf --no-agents --ocf-root --cib-file --output --help"
+            opts="-h --strict --corosync-conf --no-agents --ocf-root --cib-file --output --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1343,6 +1652,10 @@ _pgcrm() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_pgcrm_global_optspecs
-    string join \n cib-file= output= h/help V/version
+    string join \n cib-file= output= timeout= h/help V/version
 end
 
 function __fish_pgcrm_needs_command
@@ -27,26 +27,38 @@ end
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -s V -l version -d 'Print version'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "agent" -d 'The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l pg-timeout -d 'How long each node\'s PostgreSQL probe (connect and queries) may take: 2s, 500ms' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l config -d 'Config file with per-node conninfo ([nodes.NODE] conninfo = "host=... user=..."); read when it exists. Passwords: PGPASSWORD, ~/.pgpass (PGPASSFILE), or the conninfo' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l warn-lag -d 'Standby replay lag that is a WARNING: WAL bytes (16MB, 1GB) or time (30s, 2min)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l crit-lag -d 'Standby replay lag that is CRITICAL: WAL bytes (1GB) or time (5min); none by default' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l warn-slot-wal -d 'WAL a replication slot may retain before it is a WARNING' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s A -l show-node-attributes -d 'Show node attributes (pgsql-status, master-pgsql...), like crm_mon -A'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s f -l failcounts -d 'Show the migration summary with fail counts, like crm_mon -f'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s r -l inactive -d 'Show inactive resources too, like crm_mon -r'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s 1 -l one-shot -d 'Accepted for crm_mon muscle memory; pgcrm status always prints once'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l check -d 'Monitoring-plugin mode: print one line `PGCRM OK|WARNING|CRITICAL|UNKNOWN - summary | perfdata` and exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for any error, such as an unreadable cluster or a bad option)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l no-pg -d 'Do not connect to PostgreSQL: Pacemaker\'s view only'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
@@ -56,17 +68,20 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from show" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from show" -l xml -d 'Print the CIB XML instead of crm syntax'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from check" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from check" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from check" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from check" -l xml -d 'Also print the XML it translates to'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l ocf-root -d 'Where the OCF agents are installed' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l replace -d 'Make the configuration exactly the file (crm configure load replace)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l force -d 'Load even when the resulting configuration has errors (each one is named)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from load" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
@@ -93,6 +108,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subc
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l corosync -d 'Also print a matching corosync.conf (after the crm text, separated by a comment line)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -l no-input -d 'Never ask, even on a terminal'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -106,12 +122,14 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l ocf-root -d 'Wher
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l strict -d 'Exit 1 when warnings are found (errors always exit 78)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l no-agents -d 'Do not run the installed agents\' meta-data; use pgcrm\'s built-in knowledge of ocf:heartbeat:pgsql, ocf:pgcrm:pgsql, pgsqlms, IPaddr2 and ping only'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "list" -d 'List every resource and where it runs, like crm_resource --list'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "locate" -d 'Show the nodes where a resource is active, like crm_resource --locate'
@@ -127,14 +145,17 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_see
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from locate" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from locate" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from locate" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from locate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from constraints" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from constraints" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from constraints" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from constraints" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -s N -l to -d 'The node to move to' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -s u -l lifetime -d 'How long the constraint lasts: ISO 8601 (PT5M) or 5m, 2h' -r
@@ -144,6 +165,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_su
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l force -d 'Move even when the target fails a pre-check (the message says what risk it takes)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l keep-constraint -d 'Keep the cli-prefer constraint after a successful --wait'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from move" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
@@ -157,6 +179,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_su
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from ban" -l no-wait -d 'Return as soon as the change is applied'
@@ -165,6 +188,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_su
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l expired -d 'Only those whose lifetime has ended'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from clear" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
@@ -173,6 +197,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_su
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from start" -l no-wait -d 'Return as soon as the change is applied'
@@ -181,6 +206,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_su
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from stop" -l no-wait -d 'Return as soon as the change is applied'
@@ -188,12 +214,14 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_su
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from manage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -208,21 +236,48 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_su
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and not __fish_seen_subcommand_from get help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and not __fish_seen_subcommand_from get help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and not __fish_seen_subcommand_from get help" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and not __fish_seen_subcommand_from get help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and not __fish_seen_subcommand_from get help" -f -a "get" -d 'Print one attribute\'s value (like crm_attribute -G -q); exit 105 when it is not set'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and not __fish_seen_subcommand_from get help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from get" -s N -l node -d 'The node whose attribute to read (default: read a cluster property)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from get" -s l -l lifetime -d 'reboot: transient (status section); forever: permanent (nodes section). Needs --node' -r -f -a "reboot\t'Until the node leaves the cluster (status section; what attrd_updater sets)'
+forever\t'Permanent (configuration\'s nodes section)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from get" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from get" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from get" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print one attribute\'s value (like crm_attribute -G -q); exit 105 when it is not set'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand agent" -l dir -d 'install: the OCF provider directory the agent `pgsql` is written into' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand agent" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand agent" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand agent" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource completions generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "agent" -d 'The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "load" -d 'Load a crm file into the configuration, as one CIB change'
@@ -237,3 +292,4 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcom
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "stop" -d 'Stop a resource (meta target-role=Stopped)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from attribute" -f -a "get" -d 'Print one attribute\'s value (like crm_attribute -G -q); exit 105 when it is not set'

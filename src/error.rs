@@ -70,6 +70,15 @@ pub enum Error {
     /// Talking to the live cluster's daemons failed.
     #[error("{0}")]
     Ipc(#[from] crate::ipc::IpcError),
+    #[error("{path}: no such file (check the path given to --config)")]
+    ConfigMissing { path: PathBuf },
+    #[error("{path}: permission denied (the config may hold passwords: make it readable by the user running pgcrm only)")]
+    ConfigPermission { path: PathBuf },
+    #[error("{path}: {message}")]
+    Config { path: PathBuf, message: String },
+    /// A PostgreSQL connection setting pgcrm cannot honour (never quotes a credential).
+    #[error("{0}")]
+    PgSettings(String),
     /// A crm shell text that is not valid, or names what does not exist.
     #[error("{0}")]
     Crmsh(#[from] crate::crmsh::ParseError),
@@ -135,6 +144,9 @@ impl Error {
             Error::In { inner, .. } => inner.exit_code(),
             Error::Ipc(e) => e.exit_code(),
             Error::NoSuch { .. } => exit::NOSUCH,
+            Error::ConfigMissing { .. } => exit::NOINPUT,
+            Error::ConfigPermission { .. } => exit::NOPERM,
+            Error::Config { .. } | Error::PgSettings(_) => exit::CONFIG,
             Error::Crmsh(e) => match e.kind {
                 crate::crmsh::ErrorKind::Syntax => exit::DATAERR,
                 crate::crmsh::ErrorKind::Reference => exit::CONFIG,

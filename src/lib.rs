@@ -2,6 +2,7 @@
 //! it (a saved CIB file, the live daemons over their own IPC), and what commands do with it.
 //! Nothing in the library prints, prompts or exits; the `pgcrm` binary does that.
 
+pub mod agent;
 pub mod cib;
 pub mod cluster;
 pub mod corosync;
@@ -9,6 +10,7 @@ pub mod crmsh;
 pub mod error;
 pub mod ipc;
 pub mod ops;
+pub mod pg;
 pub mod rules;
 pub mod state;
 

@@ -221,7 +221,7 @@ fn usage_errors_exit_64() {
     assert_eq!(o.status.code(), Some(64));
     let o = pgcrm(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("105  no such resource or node"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("105  no such resource, node or attribute"));
 }
 
 #[test]
@@ -694,4 +694,88 @@ fn verify_reads_corosync_conf() {
         "/nonexistent/corosync.conf",
     ]);
     assert_fails(&o, 66, "/nonexistent/corosync.conf: cannot read");
+}
+
+/// `attribute get` on a saved CIB says what `crm_attribute -G -q` says, with the same exit
+/// codes (crm_attribute honours CIB_file too).
+#[test]
+fn attribute_get_agrees_with_crm_attribute() {
+    let cib = example();
+    let cib = cib.to_str().unwrap();
+    let cases: [&[&str]; 7] = [
+        &["-N", "node1", "-l", "reboot", "-n", "pgsql-status"],
+        &["-N", "node2", "-l", "reboot", "-n", "pgsql-data-status"],
+        &["-N", "node2", "-l", "reboot", "-n", "master-pgsql"],
+        &["-N", "node1", "-l", "forever", "-n", "pgsql-status"],
+        &["-N", "node9", "-l", "reboot", "-n", "pgsql-status"],
+        &["-n", "stonith-enabled"],
+        &["-n", "no-such-property"],
+    ];
+    for case in cases {
+        let theirs = Command::new("crm_attribute")
+            .args(["-G", "-q"])
+            .args(case)
+            .env("CIB_file", cib)
+            .output()
+            .expect("crm_attribute (pacemaker-cli-utils)");
+        // the same options, spelled as pgcrm spells them
+        let mut args = vec!["attribute", "get", "--cib-file", cib];
+        let mut it = case.iter();
+        while let Some(opt) = it.next() {
+            let v = it.next().unwrap();
+            match *opt {
+                "-n" => args.push(v),
+                o => args.extend([o, v]),
+            }
+        }
+        let ours = pgcrm(&args);
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{case:?}: {}",
+            stderr(&ours)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stdout),
+            String::from_utf8_lossy(&theirs.stdout),
+            "{case:?}"
+        );
+        if !ours.status.success() {
+            assert_fails(&ours, 105, "not found");
+        }
+    }
+    let o = pgcrm(&[
+        "attribute",
+        "get",
+        "pgsql-status",
+        "-N",
+        "node1",
+        "-l",
+        "reboot",
+        "--output",
+        "json",
+        "--cib-file",
+        cib,
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["value"], "PRI");
+    assert_eq!(v["scope"], "status");
+    assert_eq!(v["lifetime"], "reboot");
+    // --lifetime without --node is a usage error, not a guess at the local node
+    let o = pgcrm(&["attribute", "get", "x", "-l", "reboot", "--cib-file", cib]);
+    assert_eq!(o.status.code(), Some(64));
+}
+
+/// With neither --cib-file nor CIB_file pgcrm reads the live cluster; where no Pacemaker runs
+/// (as on a build machine) that is one line naming the fix, exit 102 (DISCONNECT).
+#[test]
+fn no_live_cluster_is_102() {
+    if std::fs::read_to_string("/proc/net/unix").is_ok_and(|t| t.contains("@cib_ro")) {
+        return; // Pacemaker runs here: nothing to check
+    }
+    for args in [&["status"][..], &["attribute", "get", "stonith-enabled"]] {
+        assert_fails(&pgcrm(args), 102, "is pacemaker running on this node?");
+    }
+    let o = pgcrm(&["status", "--timeout", "0"]);
+    assert_eq!(o.status.code(), Some(64));
 }

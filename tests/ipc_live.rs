@@ -5,14 +5,16 @@
 //! They run only when `PGCRM_IPC_TARGET` says how to reach the daemons, and are skipped
 //! (with a message) otherwise:
 //! * `PGCRM_IPC_TARGET=local` — the daemons are reachable from this process; read-only tests.
-//! * `PGCRM_IPC_TARGET=lab`   — a throwaway lab (e.g. `shared/research/single-node-lab.sh`
-//!   with resource `dummy1`): also writes (objects named `pgcrm-ipc-test-*`, removed again),
-//!   attribute changes and a resource cleanup.
+//! * `PGCRM_IPC_TARGET=lab`   — a throwaway lab with a resource `dummy1` (the project's lab
+//!   as the drills set it up, or `shared/research/single-node-lab.sh`): also writes (objects
+//!   named `pgcrm-ipc-test-*`, removed again), attribute changes and a resource cleanup.
 //! * additionally `PGCRM_IPC_DISRUPT=1` (lab only) — stops and kills pacemaker-attrd to check
 //!   the timeout and daemon-died errors (pacemakerd respawns it).
 //!
-//! Run inside the lab, e.g.:
-//! `single-node-lab.sh exec env PGCRM_IPC_TARGET=lab /var/tmp/ipclab/ipc_live --test-threads=1`
+//! The lab drills (`tests/lab_drills.rs`, drill `ipc-client`) run this binary inside node1 of
+//! the project's lab with `PGCRM_IPC_TARGET=lab`, after creating `dummy1` (ocf:heartbeat:Dummy,
+//! pinned to node1) and removing it afterwards. By hand, in a lab of your own:
+//! `tests/lab/pgcrm-lab exec node1 env PGCRM_IPC_TARGET=lab target/debug/deps/ipc_live-* --test-threads=1`
 
 use pgcrm::ipc::{
     AttrdClient, CibChannel, CibClient, ControllerClient, IpcError, LrmResource, NotifyKind,

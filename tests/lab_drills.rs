@@ -8,6 +8,11 @@
 //! The lab root is `PGCRM_LAB_ROOT` when set, else `/var/tmp/pgcrm-lab-drills-<hash of the checkout path>` (not the
 //! default root of an operator's interactive lab).
 
+#[path = "common/crm_mon_compare.rs"]
+mod crm_mon_compare;
+#[path = "lab_drills/live.rs"]
+mod live;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -25,6 +30,9 @@ type Drill = fn(&Lab) -> Res<String>;
 #[derive(Clone)]
 struct Lab {
     root: String,
+    /// The PostgreSQL agent the lab runs: `heartbeat` (ocf:heartbeat:pgsql) or `pgcrm`
+    /// (ocf:pgcrm:pgsql, this repository's `pgcrm agent`).
+    agent: String,
 }
 
 impl Lab {
@@ -283,22 +291,64 @@ fn secs(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
 }
 
+/// `pgcrm status --check` inside `node`: its exit code and its one line.
+fn pgcrm_check(lab: &Lab, node: &str) -> Res<(i32, String)> {
+    let out = lab
+        .cmd(&["exec", node, PGCRM, "status", "--check"])
+        .output()
+        .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if line.lines().count() != 1 || !line.starts_with("PGCRM ") {
+        return Err(format!(
+            "pgcrm status --check must print one PGCRM line, got: {line:?} {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok((out.status.code().unwrap_or(-1), line))
+}
+
+/// Asserts the check's exit code, its state word and that each `want` appears in the line.
+fn expect_check(lab: &Lab, node: &str, code: i32, want: &[&str]) -> Res<String> {
+    let (rc, line) = pgcrm_check(lab, node)?;
+    let state = ["OK", "WARNING", "CRITICAL", "UNKNOWN"][code as usize];
+    if rc != code || !line.starts_with(&format!("PGCRM {state} - ")) {
+        return Err(format!(
+            "pgcrm status --check: expected {state} (exit {code}), got exit {rc}: {line}"
+        ));
+    }
+    if let Some(w) = want.iter().find(|w| !line.contains(*w)) {
+        return Err(format!("pgcrm status --check: expected '{w}' in: {line}"));
+    }
+    Ok(line)
+}
+
 // ------------------------------------------------------------------------------------------
 // the drills
 // ------------------------------------------------------------------------------------------
 
 fn drill_up(lab: &Lab) -> Res<String> {
     let t0 = Instant::now();
-    let out = lab.run_loud(&["up", "--nodes", "2"])?;
+    let out = lab.run_loud(&["up", "--nodes", "2", "--agent", &lab.agent])?;
     let line = out
         .lines()
         .find(|l| l.contains("healthy in"))
         .unwrap_or("")
         .to_string();
     Ok(format!(
-        "`up --nodes 2`: {} (script: {line})",
+        "`up --nodes 2 --agent {}`: {} (script: {line})",
+        lab.agent,
         secs(t0.elapsed())
     ))
+}
+
+/// ocf-tester (resource-agents) against `pgcrm agent` managing a standalone PostgreSQL.
+fn drill_ocf_tester(lab: &Lab) -> Res<String> {
+    let out = lab.run(&["ocf-test", "node1"])?;
+    let last = out.lines().last().unwrap_or("").to_string();
+    if !last.contains("passed all tests") {
+        return Err(format!("ocf-tester: {out}"));
+    }
+    Ok(last)
 }
 
 fn drill_healthy(lab: &Lab) -> Res<String> {
@@ -319,7 +369,31 @@ fn drill_healthy(lab: &Lab) -> Res<String> {
             .ok()
             .filter(|n| n == "1")
     })?;
-    Ok(format!("node1 PRI/LATEST/1000, node2 HS:sync/STREAMING|SYNC/100, read VIP on node2 ({n} row replicated)"))
+    // pgcrm joins both truths: PostgreSQL confirms the roles and the sync standby
+    let t_check = Instant::now();
+    let check = expect_check(
+        lab,
+        "node1",
+        0,
+        &[
+            "node1 primary, timeline",
+            "node2 sync standby",
+            "sync_standbys=1;",
+        ],
+    )?;
+    let d_check = t_check.elapsed();
+    let json = lab.exec("node1", &[PGCRM, "status", "--output", "json"])?;
+    for want in [
+        "\"pg_role\": \"primary\"",
+        "\"pg_role\": \"standby\"",
+        "\"sync_state\": \"sync\"",
+        "\"problems\": []",
+    ] {
+        if !json.contains(want) {
+            return Err(format!("pgcrm status --output json lacks {want}:\n{json}"));
+        }
+    }
+    Ok(format!("node1 PRI/LATEST/1000, node2 HS:sync/STREAMING|SYNC/100, read VIP on node2 ({n} row replicated); `{check}` exit 0 in {}", secs(d_check)))
 }
 
 /// `pgcrm verify` on a live node: the CIB over IPC, the node's own agents' meta-data and
@@ -407,6 +481,16 @@ fn drill_kill_standby(lab: &Lab) -> Res<String> {
         ));
     }
     lab.sql("write", "insert into drill(what) values ('standby down')")?;
+    let check = expect_check(
+        lab,
+        "node1",
+        1,
+        &[
+            "standby-not-streaming: node2",
+            "no-sync-standby",
+            "fail-count: pgsql on node2",
+        ],
+    )?;
     // runbook: restart the cluster stack on node2 (and clean up its failure)
     let t1 = Instant::now();
     lab.run(&["stop-node", "node2"])?;
@@ -430,11 +514,13 @@ fn drill_kill_standby(lab: &Lab) -> Res<String> {
         return Err(format!("fail-count of node2 should be cleared\n{}", m.text));
     }
     let opt = |d: Option<Duration>| d.map(secs).unwrap_or_else(|| "-".into());
+    expect_check(lab, "node1", 0, &["node2 sync standby"])?;
     Ok(format!(
-        "kill -9 → DISCONNECT {}, read VIP on node1 {}, STOP + fail-count 1 {}; stack restart + cleanup → HS:sync in {}",
+        "kill -9 → DISCONNECT {}, read VIP on node1 {}, STOP + fail-count 1 {}; `{}` exit 1; stack restart + cleanup → HS:sync in {}, check OK again",
         opt(t_disc),
         opt(t_read),
         secs(t_settled),
+        check.split(" | ").next().unwrap_or(""),
         secs(t_back)
     ))
 }
@@ -493,12 +579,25 @@ fn drill_kill_primary(lab: &Lab) -> Res<String> {
             "write VIP should reach a primary, pg_is_in_recovery = {rw}"
         ));
     }
+    // after the failover: node2 is the one writable primary, node1 is down and has failed
+    let check = expect_check(
+        lab,
+        "node2",
+        1,
+        &["fail-count: pgsql on node1", "no-sync-standby"],
+    )?;
+    if check.contains("role-mismatch") || check.contains("multiple-writable") {
+        return Err(format!(
+            "after the failover PostgreSQL and Pacemaker must agree: {check}"
+        ));
+    }
     let opt = |d: Option<Duration>| d.map(secs).unwrap_or_else(|| "-".into());
     Ok(format!(
-        "kill -9 → node2 promoted {}, write VIP on node2 {}, first committed write through {WRITE_VIP} {} ({tries} tries)",
+        "kill -9 → node2 promoted {}, write VIP on node2 {}, first committed write through {WRITE_VIP} {} ({tries} tries); `{}` exit 1",
         opt(t_prom),
         opt(t_vip),
-        secs(t_write)
+        secs(t_write),
+        check.split(" | ").next().unwrap_or("")
     ))
 }
 
@@ -730,7 +829,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 7;
+    const DRILLS: usize = 17;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -742,7 +841,15 @@ fn main() {
         return;
     }
     let root = std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| default_lab_root());
-    let lab = Lab { root: root.clone() };
+    // Both agents by default: the shell agent with every drill, then pgcrm's agent with
+    // ocf-tester, the two kill drills (one failover) and no rebuild, to keep CI's lab time
+    // modest. PGCRM_LAB_AGENTS=heartbeat or =pgcrm runs one.
+    let agents = std::env::var("PGCRM_LAB_AGENTS").unwrap_or_else(|_| "heartbeat,pgcrm".into());
+    // PGCRM_DRILLS=name,name runs only those drills against the lab already up at
+    // PGCRM_LAB_ROOT and keeps it (for working on a drill); the normal run takes all.
+    let only: Option<Vec<String>> = std::env::var("PGCRM_DRILLS")
+        .ok()
+        .map(|v| v.split(',').map(String::from).collect());
     let links_before = host_links();
     let t_all = Instant::now();
     let (mut passed, mut failed) = (0, 0);
@@ -756,47 +863,73 @@ fn main() {
             println!("drill {name}: FAILED: {e}");
         }
     };
-
-    let mut netns = Vec::new();
-    {
-        let _guard = Guard(Some(lab.clone()));
-        let drills: &[(&str, Drill)] = &[
-            ("up", drill_up),
-            ("healthy", drill_healthy),
-            ("verify-live", drill_verify_live),
-            ("kill-standby", drill_kill_standby),
-            ("kill-primary", drill_kill_primary),
-            ("rebuild-old-primary", drill_rebuild),
-            ("switchover", drill_switchover),
-        ];
-        let mut broken = false;
-        for &(name, drill) in drills {
+    for agent in agents.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        let lab = Lab {
+            root: root.clone(),
+            agent: agent.to_string(),
+        };
+        let drills: &[(&str, Drill)] = if agent == "pgcrm" {
+            &[
+                ("up", drill_up),
+                ("healthy", drill_healthy),
+                ("ocf-tester", drill_ocf_tester),
+                ("kill-standby", drill_kill_standby),
+                ("kill-primary", drill_kill_primary),
+            ]
+        } else {
+            &[
+                ("up", drill_up),
+                ("healthy", drill_healthy),
+                ("verify-live", drill_verify_live),
+                ("live-status", live::drill_live_status),
+                ("ipc-client", live::drill_ipc_client),
+                ("live-errors", live::drill_live_errors),
+                ("kill-standby", drill_kill_standby),
+                ("kill-primary", drill_kill_primary),
+                ("rebuild-old-primary", drill_rebuild),
+                ("switchover", drill_switchover),
+            ]
+        };
+        let mut netns = Vec::new();
+        {
+            let _guard = Guard(only.is_none().then(|| lab.clone()));
+            let mut broken = false;
+            for &(name, drill) in drills {
+                if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+                    continue;
+                }
+                let label = format!("{agent}/{name}");
+                if broken {
+                    report(&label, Err("not run: an earlier drill failed".into()));
+                    continue;
+                }
+                let t0 = Instant::now();
+                let r = std::panic::catch_unwind(|| drill(&lab))
+                    .unwrap_or_else(|_| Err("panicked".into()))
+                    .map(|msg| format!("{msg} [drill {}]", secs(t0.elapsed())));
+                if name == "up" {
+                    netns = lab_netns(&root);
+                }
+                broken = r.is_err();
+                report(&label, r);
+            }
             if broken {
-                report(name, Err("not run: an earlier drill failed".into()));
-                continue;
+                let _ = Command::new(LAB)
+                    .args(["status"])
+                    .env("PGCRM_LAB_ROOT", &root)
+                    .stdin(Stdio::null())
+                    .status();
             }
-            let t0 = Instant::now();
-            let r = std::panic::catch_unwind(|| drill(&lab))
-                .unwrap_or_else(|_| Err("panicked".into()))
-                .map(|msg| format!("{msg} [drill {}]", secs(t0.elapsed())));
-            if name == "up" {
-                netns = lab_netns(&root);
-            }
-            broken = r.is_err();
-            report(name, r);
+        } // the guard brings the lab down here
+        if only.is_some() {
+            println!("lab drills: {passed} passed, {failed} failed; lab kept at {root}");
+            std::process::exit(i32::from(failed > 0));
         }
-        if broken {
-            let _ = Command::new(LAB)
-                .args(["status"])
-                .env("PGCRM_LAB_ROOT", &root)
-                .stdin(Stdio::null())
-                .status();
-        }
-    } // the guard brings the lab down here
-    report(
-        "nothing-left-behind",
-        check_nothing_left(&root, &netns, &links_before),
-    );
+        report(
+            &format!("{agent}/nothing-left-behind"),
+            check_nothing_left(&root, &netns, &links_before),
+        );
+    }
     println!("lab drills: total {}", secs(t_all.elapsed()));
     println!("{passed} passed, {failed} failed");
     if failed > 0 {

@@ -2,7 +2,9 @@
 //! pages), the shared command context, and the mapping of errors to exit codes.
 //! One file per subcommand, each with its `Args` and `run`.
 
+pub mod agent;
 pub mod assets;
+pub mod attribute;
 pub mod completions;
 pub mod config;
 pub mod mutate;
@@ -20,6 +22,7 @@ Exit codes (Pacemaker's, see crm_error -l -X):
   0    OK
   1    generic error, or a confirmation was declined
   3    needs the live cluster (e.g. --wait on a CIB file)
+  4    permission denied by the cluster's daemons: run as root or a member of haclient (INSUFFICIENT_PRIV)
   64   usage error (bad option or argument; a risky change without --yes and no terminal)
   65   the CIB file is not XML; a crm file with a syntax error (DATAERR)
   66   the CIB file does not exist (NOINPUT)
@@ -29,18 +32,19 @@ Exit codes (Pacemaker's, see crm_error -l -X):
   78   the XML is not a usable CIB: wrong root element, no configuration, a dangling reference (CONFIG);
        a crm file naming a resource that does not exist
   102  not connected to a cluster (DISCONNECT)
-  105  no such resource or node (NOSUCH)
+  105  no such resource, node or attribute (NOSUCH)
   107  refused by a safety check; --force overrides (UNSAFE)
   108  a cli-* constraint exists already (EXISTS)
   113  --wait: the cluster settled, but not as requested (UNSATISFIED)
-  124  timed out (TIMEOUT)
+  124  timed out: a daemon did not answer within --timeout, or --wait ran out (TIMEOUT)
 verify exits 78 when it finds errors, and 1 with --strict when it finds warnings.
 status --check uses the monitoring codes 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN instead.";
 
 /// PostgreSQL streaming replication under Pacemaker + Corosync.
 ///
 /// pgcrm reads the cluster the way crm_mon does and adds what PostgreSQL operators need.
-/// The CIB comes from --cib-file, else from Pacemaker's CIB_file environment variable.
+/// The CIB comes from --cib-file, else from Pacemaker's CIB_file environment variable, else
+/// from the live cluster on this node (natively over Pacemaker's IPC).
 #[derive(Debug, Parser)]
 #[command(name = "pgcrm", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -58,6 +62,18 @@ pub struct GlobalArgs {
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+    /// How long to wait for the cluster's daemons, in seconds, before giving up with exit 124
+    #[arg(long, global = true, value_name = "SECS", default_value_t = cluster::DEFAULT_TIMEOUT.as_secs_f64(), value_parser = parse_timeout)]
+    pub timeout: f64,
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86400.0 => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0 and 86400"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,8 +94,13 @@ pub enum Command {
     Verify(verify::Args),
     /// Resources: list, locate, move, ban, clear, start, stop, manage, unmanage
     Resource(resource::Args),
+    /// Read one cluster property or node attribute (like crm_attribute -G)
+    Attribute(attribute::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(completions::Args),
+    /// The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker
+    #[command(hide = true)]
+    Agent(agent::Args),
     /// Regenerate completions/ and man/ from these definitions (for maintainers)
     #[command(hide = true)]
     GenerateAssets(assets::Args),
@@ -97,6 +118,7 @@ impl CommandContext {
         cluster::open(
             self.global.cib_file.as_deref(),
             self.cib_file_env.as_deref(),
+            std::time::Duration::from_secs_f64(self.global.timeout),
         )
     }
 }
@@ -118,8 +140,21 @@ impl From<pgcrm::Error> for CommandError {
 pub type CommandResult = Result<(), CommandError>;
 
 pub fn main() -> i32 {
+    if let Some(code) = agent::from_argv0() {
+        return code;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--check") => {
+            // a monitoring system reads only the line and 0-3: a bad option is UNKNOWN
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("bad arguments");
+            println!(
+                "{}",
+                pgcrm::ops::check::unknown(first.trim_start_matches("error: ")).line
+            );
+            return pgcrm::ops::check::CheckState::Unknown.exit_code();
+        }
         Err(e) => {
             let code = if e.use_stderr() {
                 exit::USAGE
@@ -139,8 +174,11 @@ pub fn main() -> i32 {
         Command::Config(args) => config::run(&ctx, &args),
         Command::Verify(args) => verify::run(&ctx, &args),
         Command::Resource(args) => resource::run(&ctx, &args),
+        Command::Attribute(args) => attribute::run(&ctx, &args),
         Command::Completions(args) => completions::run(&args),
         Command::GenerateAssets(args) => assets::run(&args),
+        // OCF exit codes (0-9), not Pacemaker's CLI codes
+        Command::Agent(args) => return agent::run(&args),
     };
     match result {
         Ok(()) => exit::OK,

@@ -99,16 +99,22 @@ impl CibVersion {
     }
 }
 
-/// How long a live request may take before pgcrm gives up (and exits 124).
+/// How long a live request may take before pgcrm gives up (and exits 124), unless the
+/// caller says otherwise (`pgcrm --timeout`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Chooses the backend as Pacemaker's tools do: an explicit file first, then `CIB_file`,
 /// then the live cluster. `cib_file_env` is the value of `CIB_file`, passed in so the
-/// library never reads the process environment behind the caller's back.
-pub fn open(cib_file: Option<&Path>, cib_file_env: Option<&str>) -> Box<dyn Cluster> {
+/// library never reads the process environment behind the caller's back. `timeout` bounds
+/// every wait on a live daemon.
+pub fn open(
+    cib_file: Option<&Path>,
+    cib_file_env: Option<&str>,
+    timeout: Duration,
+) -> Box<dyn Cluster> {
     match (cib_file, cib_file_env.filter(|v| !v.is_empty())) {
         (Some(path), _) => Box::new(CibFile::new(path)),
         (None, Some(path)) => Box::new(CibFile::new(path)),
-        (None, None) => Box::new(LiveCluster::new(DEFAULT_TIMEOUT)),
+        (None, None) => Box::new(LiveCluster::new(timeout)),
     }
 }

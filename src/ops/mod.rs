@@ -2,9 +2,12 @@
 //! The CLI parses arguments, calls these, and renders what they return. Mutating ops build a
 //! `plan::Plan` (one CIB change); the CLI shows, confirms and applies it.
 
+pub mod attribute;
+pub mod check;
 pub mod config;
 pub mod config_init;
 pub mod plan;
+pub mod problems;
 pub mod resource;
 pub mod status;
 pub mod verify;
