@@ -353,6 +353,17 @@ fn config_check_reports_mistakes_with_their_position() {
             65,
             ":1:9: 'Sometimes' is not an order kind",
         ),
+        // found by the crm_config fuzz target: neither may reach a CIB
+        (
+            "primitive p Dummy op start interval=0 4.9),x=1\n",
+            65,
+            ":1:39: '4.9),x' is not an attribute name",
+        ),
+        (
+            "primitive p Dummy params a=\"\u{17}\"\n",
+            65,
+            ":1:29: character U+0017 cannot be stored in the CIB",
+        ),
     ];
     for (text, code, needle) in cases {
         let f = write_tmp(&dir, "bad.crm", text);
