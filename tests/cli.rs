@@ -360,6 +360,11 @@ fn config_check_reports_mistakes_with_their_position() {
             ":1:39: '4.9),x' is not an attribute name",
         ),
         (
+            "primitive p Dummy\nclone c p op=1\n",
+            65,
+            ":2:11: expected meta, params or the end of the statement, found 'op=1'",
+        ),
+        (
             "primitive p Dummy params a=\"\u{17}\"\n",
             65,
             ":1:29: character U+0017 cannot be stored in the CIB",

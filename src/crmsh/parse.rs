@@ -539,10 +539,16 @@ fn container(p: &mut P, tag: &str) -> R<Element> {
             _ if split_nv(t).is_some() => "meta_attributes",
             _ => return Err(p.expected("meta, params or the end of the statement")),
         };
+        let start = p.i;
         if LIST_END.contains(&t) {
             p.i += 1;
         }
         let set = attr_list(p, tag)?;
+        if p.i == start {
+            // `op=1` after a clone: a name=value that no list takes (found by fuzzing: this
+            // loop pushed empty lists until memory ran out).
+            return Err(p.expected("meta, params or the end of the statement"));
+        }
         el.children.push(set);
     }
     el.children.extend(members);
