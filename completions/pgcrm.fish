@@ -33,8 +33,12 @@ complete -c pgcrm -n "__fish_pgcrm_needs_command" -s V -l version -d 'Print vers
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
-complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage, cleanup, refresh, delete'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "failcount" -d 'Fail counts per resource, node and operation: show, set, delete'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "node" -d 'Nodes: list, standby, online, maintenance, delete'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "maintenance" -d 'Cluster-wide maintenance mode on or off (maintenance-mode property)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
+complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "rebuild-standby" -d 'Bring a failed old primary back as a streaming standby, in one resumable run'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "agent" -d 'The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker'
 complete -c pgcrm -n "__fish_pgcrm_needs_command" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
@@ -43,6 +47,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l pg-timeout -d 'Ho
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l config -d 'Config file with per-node conninfo ([nodes.NODE] conninfo = "host=... user=..."); read when it exists. Passwords: PGPASSWORD, ~/.pgpass (PGPASSFILE), or the conninfo' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l warn-lag -d 'Standby replay lag that is a WARNING: WAL bytes (16MB, 1GB) or time (30s, 2min)' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l crit-lag -d 'Standby replay lag that is CRITICAL: WAL bytes (1GB) or time (5min); none by default' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l interval -d 'With --watch: how often PostgreSQL is probed again when the CIB does not change' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l warn-slot-wal -d 'WAL a replication slot may retain before it is a WARNING' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
@@ -54,6 +59,7 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s r -l inactive -d 
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s 1 -l one-shot -d 'Accepted for crm_mon muscle memory; pgcrm status always prints once'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l check -d 'Monitoring-plugin mode: print one line `PGCRM OK|WARNING|CRITICAL|UNKNOWN - summary | perfdata` and exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for any error, such as an unreadable cluster or a bad option)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l no-pg -d 'Do not connect to PostgreSQL: Pacemaker\'s view only'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -l watch -d 'Keep running: redraw when the CIB changes (Pacemaker\'s change notifications) and every --interval (PostgreSQL\'s facts); Ctrl-C quits with exit 0. On a terminal the report is redrawn in place; otherwise it is printed again, after a blank line, only when it changed (for a log). Needs the live cluster; text output only'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and not __fish_seen_subcommand_from show check load init help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
@@ -119,29 +125,35 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subc
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l corosync-conf -d 'This cluster\'s corosync.conf; repeat to add other clusters\' files, which are compared for a shared multicast address. Default: /etc/corosync/corosync.conf when it is readable and the CIB is the live cluster\'s (a saved CIB may come from elsewhere)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l ocf-root -d 'Where the OCF agents are installed' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l pg-timeout -d 'With --live: how long each node\'s PostgreSQL (connect and query) may take' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l config -d 'With --live: config file with per-node conninfo ([nodes.NODE] conninfo = "..."); read when it exists' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l strict -d 'Exit 1 when warnings are found (errors always exit 78)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l no-agents -d 'Do not run the installed agents\' meta-data; use pgcrm\'s built-in knowledge of ocf:heartbeat:pgsql, ocf:pgcrm:pgsql, pgsqlms, IPaddr2 and ping only'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -l live -d 'Also check each node\'s PostgreSQL (PG701-PG710): wal_level, hot_standby, max_wal_senders, where synchronous_standby_names comes from, archiving, slots, and the agent\'s PGSQL.lock on this node. Servers are reached as `pgcrm status` reaches them'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "list" -d 'List every resource and where it runs, like crm_resource --list'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "locate" -d 'Show the nodes where a resource is active, like crm_resource --locate'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "constraints" -d 'List the cli-prefer/cli-ban constraints that move and ban commands left, with lifetime and "expired but present"'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "move" -d 'Move a resource to a node; a promotable clone moves its Promoted role (a switchover)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "ban" -d 'Keep a resource off a node (cli-ban-RSC-on-NODE, score -INFINITY)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "clear" -d 'Remove the cli-prefer/cli-ban constraints of a resource, listing each'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "start" -d 'Let the cluster start a resource (removes target-role=Stopped, like crm_resource -v started)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "stop" -d 'Stop a resource (meta target-role=Stopped)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "list" -d 'List every resource and where it runs, like crm_resource --list'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "locate" -d 'Show the nodes where a resource is active, like crm_resource --locate'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "constraints" -d 'List the cli-prefer/cli-ban constraints that move and ban commands left, with lifetime and "expired but present"'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "move" -d 'Move a resource to a node; a promotable clone moves its Promoted role (a switchover)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "ban" -d 'Keep a resource off a node (cli-ban-RSC-on-NODE, score -INFINITY)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "clear" -d 'Remove the cli-prefer/cli-ban constraints of a resource, listing each'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "start" -d 'Let the cluster start a resource (removes target-role=Stopped, like crm_resource -v started)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "stop" -d 'Stop a resource (meta target-role=Stopped)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "cleanup" -d 'Clear failures: fail counts, last-failure times and failed operations, like crm_resource --cleanup'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "refresh" -d 'Forget the operation history and re-probe, like crm_resource --refresh (fail counts are cleared too)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "delete" -d 'Delete a resource and the constraints that reference it, listing them'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and not __fish_seen_subcommand_from list locate constraints move ban clear start stop manage unmanage cleanup refresh delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
@@ -225,6 +237,38 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_su
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from unmanage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from cleanup" -s N -l node -d 'Only on this node' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from cleanup" -s n -l operation -d 'Only the failures of this operation (e.g. monitor, start)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from cleanup" -s I -l interval -d 'With --operation: its interval (10s, 10000ms, PT10S; default 0 = one-shot)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from cleanup" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from cleanup" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from cleanup" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from cleanup" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from cleanup" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from cleanup" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from cleanup" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from cleanup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from refresh" -s N -l node -d 'Only on this node' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from refresh" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from refresh" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from refresh" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from refresh" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from refresh" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from refresh" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from refresh" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from delete" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from delete" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from delete" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from delete" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from delete" -l force -d 'Stop the resource first and wait for it (on the live cluster)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from delete" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from delete" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every resource and where it runs, like crm_resource --list'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "locate" -d 'Show the nodes where a resource is active, like crm_resource --locate'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "constraints" -d 'List the cli-prefer/cli-ban constraints that move and ban commands left, with lifetime and "expired but present"'
@@ -235,7 +279,112 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_su
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop a resource (meta target-role=Stopped)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "cleanup" -d 'Clear failures: fail counts, last-failure times and failed operations, like crm_resource --cleanup'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "refresh" -d 'Forget the operation history and re-probe, like crm_resource --refresh (fail counts are cleared too)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a resource and the constraints that reference it, listing them'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand resource; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and not __fish_seen_subcommand_from show set delete help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and not __fish_seen_subcommand_from show set delete help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and not __fish_seen_subcommand_from show set delete help" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and not __fish_seen_subcommand_from show set delete help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and not __fish_seen_subcommand_from show set delete help" -f -a "show" -d 'List fail counts, one line per resource, node, operation and interval'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and not __fish_seen_subcommand_from show set delete help" -f -a "set" -d 'Set a fail count (e.g. INFINITY to keep a resource off a node until cleanup)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and not __fish_seen_subcommand_from show set delete help" -f -a "delete" -d 'Delete a resource\'s fail counts on a node, with its failed operations, like crm_failcount -D (= resource cleanup RSC --node NODE)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and not __fish_seen_subcommand_from show set delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from show" -s N -l node -d 'Only on this node' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from show" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from show" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from set" -s n -l operation -d 'The operation (e.g. monitor, start)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from set" -s I -l interval -d 'Its interval (10s, 10000ms, PT10S; default 0 = one-shot)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from set" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from set" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from set" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from set" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from delete" -s n -l operation -d 'Only this operation (e.g. monitor)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from delete" -s I -l interval -d 'Its interval (10s, 10000ms, PT10S; default 0)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from delete" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from delete" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from delete" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from delete" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from delete" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from delete" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from help" -f -a "show" -d 'List fail counts, one line per resource, node, operation and interval'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set a fail count (e.g. INFINITY to keep a resource off a node until cleanup)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a resource\'s fail counts on a node, with its failed operations, like crm_failcount -D (= resource cleanup RSC --node NODE)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand failcount; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and not __fish_seen_subcommand_from list standby online maintenance delete help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and not __fish_seen_subcommand_from list standby online maintenance delete help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and not __fish_seen_subcommand_from list standby online maintenance delete help" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and not __fish_seen_subcommand_from list standby online maintenance delete help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and not __fish_seen_subcommand_from list standby online maintenance delete help" -f -a "list" -d 'List the nodes: state, DC, resources running, roles of promotable clones'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and not __fish_seen_subcommand_from list standby online maintenance delete help" -f -a "standby" -d 'Put a node in standby: every resource on it stops or moves away'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and not __fish_seen_subcommand_from list standby online maintenance delete help" -f -a "online" -d 'Take a node out of standby (either lifetime)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and not __fish_seen_subcommand_from list standby online maintenance delete help" -f -a "maintenance" -d 'Put a node in maintenance (its resources keep running, unmonitored) or take it out'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and not __fish_seen_subcommand_from list standby online maintenance delete help" -f -a "delete" -d 'Remove a node from the configuration and status, like crm node delete'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and not __fish_seen_subcommand_from list standby online maintenance delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from list" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from list" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from standby" -l lifetime -d 'How long: reboot (transient) or forever (default, like crm node standby)' -r -f -a "reboot\t'Until the node restarts (a transient node attribute)'
+forever\t'Until `pgcrm node online` (in the configuration)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from standby" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from standby" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from standby" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from standby" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from standby" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from standby" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from standby" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from standby" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from online" -l wait -d 'Wait until the cluster reaches the requested state (default on the live cluster), at most DURATION (e.g. 90s, 5m; default 2m); exit 124 on timeout, 113 when the cluster settled elsewhere' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from online" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from online" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from online" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from online" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from online" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from online" -l no-wait -d 'Return as soon as the change is applied'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from online" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from maintenance" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from maintenance" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from maintenance" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from maintenance" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from maintenance" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from maintenance" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from delete" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from delete" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from delete" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from delete" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the nodes: state, DC, resources running, roles of promotable clones'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from help" -f -a "standby" -d 'Put a node in standby: every resource on it stops or moves away'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from help" -f -a "online" -d 'Take a node out of standby (either lifetime)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from help" -f -a "maintenance" -d 'Put a node in maintenance (its resources keep running, unmonitored) or take it out'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Remove a node from the configuration and status, like crm node delete'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand node; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand maintenance" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand maintenance" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand maintenance" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand maintenance" -l dry-run -d 'Print the exact CIB change as a diff and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand maintenance" -s y -l yes -d 'Confirm a risky change without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand maintenance" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and not __fish_seen_subcommand_from get help" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and not __fish_seen_subcommand_from get help" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
@@ -253,6 +402,22 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_s
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print one attribute\'s value (like crm_attribute -G -q); exit 105 when it is not set'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand attribute; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l method -d 'How to copy the data' -r -f -a "auto\t'pg_rewind when the data directory allows it (wal_log_hints or data checksums), else pg_basebackup'
+rewind\t'pg_rewind from the primary, in place (the old data is not kept)'
+basebackup\t'pg_basebackup from the replication VIP into a new directory (the old one kept renamed)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l max-rate -d 'Limit pg_basebackup\'s transfer rate (kB/s, or with k or M: 50M)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l wait -d 'How long to wait for NODE to stream at the end (e.g. 90s, 5m)' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l pg-timeout -d 'How long connecting to the primary\'s PostgreSQL may take for the plan' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l config -d 'Config file with per-node conninfo (as for pgcrm status)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
+json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l discard-old -d 'Delete the old data directory at the end instead of keeping it renamed'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l dry-run -d 'Print the plan and change nothing'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -s y -l yes -d 'Run without asking (needed when stdin is not a terminal)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -l no-wait -d 'Return once NODE is handed back to Pacemaker, without waiting for it to stream'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand rebuild-standby" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l cib-file -d 'Read the cluster from this saved CIB instead of the live cluster (like CIB_file=PATH)' -r -F
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand completions" -l output -d 'Output format' -r -f -a "text\t'For people: crm_mon\'s layout plus tables'
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
@@ -269,15 +434,19 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l output -
 json\t'For scripts: a stable, versioned JSON object (see docs/json.md)'"
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -l timeout -d 'How long to wait for the cluster\'s daemons, in seconds, before giving up with exit 124' -r
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "agent" -d 'The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
-complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource attribute completions agent generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "status" -d 'Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "config" -d 'The configuration in crm shell syntax: show, check, load (plan), init'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "verify" -d 'Review the configuration as an expert would: fencing, timeouts, agents, replication'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "resource" -d 'Resources: list, locate, move, ban, clear, start, stop, manage, unmanage, cleanup, refresh, delete'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "failcount" -d 'Fail counts per resource, node and operation: show, set, delete'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "node" -d 'Nodes: list, standby, online, maintenance, delete'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "maintenance" -d 'Cluster-wide maintenance mode on or off (maintenance-mode property)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "attribute" -d 'Read one cluster property or node attribute (like crm_attribute -G)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "rebuild-standby" -d 'Bring a failed old primary back as a streaming standby, in one resumable run'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "agent" -d 'The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "generate-assets" -d 'Regenerate completions/ and man/ from these definitions (for maintainers)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and not __fish_seen_subcommand_from status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Parse a crm file and translate it to CIB XML on its own; print what it defines'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "load" -d 'Load a crm file into the configuration, as one CIB change'
@@ -292,4 +461,15 @@ complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcom
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "stop" -d 'Stop a resource (meta target-role=Stopped)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "manage" -d 'Let the cluster manage a resource again (removes is-managed=false)'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "unmanage" -d 'Stop the cluster from acting on a resource (meta is-managed=false)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "cleanup" -d 'Clear failures: fail counts, last-failure times and failed operations, like crm_resource --cleanup'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "refresh" -d 'Forget the operation history and re-probe, like crm_resource --refresh (fail counts are cleared too)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from resource" -f -a "delete" -d 'Delete a resource and the constraints that reference it, listing them'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from failcount" -f -a "show" -d 'List fail counts, one line per resource, node, operation and interval'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from failcount" -f -a "set" -d 'Set a fail count (e.g. INFINITY to keep a resource off a node until cleanup)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from failcount" -f -a "delete" -d 'Delete a resource\'s fail counts on a node, with its failed operations, like crm_failcount -D (= resource cleanup RSC --node NODE)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "list" -d 'List the nodes: state, DC, resources running, roles of promotable clones'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "standby" -d 'Put a node in standby: every resource on it stops or moves away'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "online" -d 'Take a node out of standby (either lifetime)'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "maintenance" -d 'Put a node in maintenance (its resources keep running, unmonitored) or take it out'
+complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "delete" -d 'Remove a node from the configuration and status, like crm node delete'
 complete -c pgcrm -n "__fish_pgcrm_using_subcommand help; and __fish_seen_subcommand_from attribute" -f -a "get" -d 'Print one attribute\'s value (like crm_attribute -G -q); exit 105 when it is not set'

@@ -131,6 +131,10 @@ pub enum Error {
     /// The cluster settled, but not where it was asked to.
     #[error("{0}")]
     Unsatisfied(String),
+    /// A step of a multi-step command (rebuild-standby) failed: the text names the step, the
+    /// state left behind and the command to continue.
+    #[error("{0}")]
+    StepFailed(String),
 }
 
 impl Error {
@@ -165,6 +169,7 @@ impl Error {
             Error::NeedsLive(_) => exit::UNIMPLEMENT_FEATURE,
             Error::Timeout(_) => exit::TIMEOUT,
             Error::Unsatisfied(_) => exit::UNSATISFIED,
+            Error::StepFailed(_) => exit::ERROR,
         }
     }
 

@@ -712,6 +712,101 @@ fn verify_reads_corosync_conf() {
     assert_fails(&o, 66, "/nonexistent/corosync.conf: cannot read");
 }
 
+/// `verify --live` on a saved CIB: only nodes with a conninfo are asked; an unreachable server
+/// is one info finding (PG710) naming where pgcrm tried, never a failure; without any
+/// conninfo the live part is skipped in one line. The lock file is never read for a saved CIB.
+#[test]
+fn verify_live_on_a_saved_cib() {
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("pgcrm.toml");
+    std::fs::write(
+        &config,
+        format!("[nodes.node1]\nconninfo = \"host=127.0.0.1 port={port} user=postgres password=sekrit\"\n"),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let o = pgcrm_env(
+        &[
+            "verify",
+            "--no-agents",
+            "--cib-file",
+            ex,
+            "--live",
+            "--config",
+            config,
+            "--pg-timeout",
+            "1s",
+        ],
+        &[("PGPASSWORD", "")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(&format!(
+            "PG710  node1: node1's PostgreSQL was not checked (127.0.0.1:{port}): "
+        )),
+        "{text}"
+    );
+    assert!(text.contains("refused"), "{text}");
+    assert!(!text.contains("sekrit"), "{text}");
+    assert!(
+        text.contains("live: PostgreSQL settings checked on no node (not on node1, node2: unreachable); PGSQL.lock checked on no node (not on node1, node2)"),
+        "{text}"
+    );
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--cib-file",
+        ex,
+        "--live",
+        "--config",
+        config,
+        "--output",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["live"]["probes"], "live");
+    assert_eq!(v["live"]["nodes"][1]["node"], "node2");
+    assert_eq!(v["live"]["nodes"][1]["target"], Value::Null);
+    assert_eq!(v["live"]["nodes"][0]["lock_file"]["state"], "not_checked");
+    // no conninfo at all: skipped, and no PG710 per node
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--cib-file",
+        ex,
+        "--live",
+        "--config",
+        empty.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!text.contains("PG710"), "{text}");
+    assert!(
+        text.contains("live: skipped: a saved CIB gives no server addresses"),
+        "{text}"
+    );
+    // without --live, no live part in the JSON and --pg-timeout is refused
+    let o = pgcrm(&[
+        "verify",
+        "--no-agents",
+        "--cib-file",
+        ex,
+        "--output",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.get("live").is_none());
+    let o = pgcrm(&["verify", "--cib-file", ex, "--pg-timeout", "1s"]);
+    assert_eq!(o.status.code(), Some(64));
+}
+
 /// `attribute get` on a saved CIB says what `crm_attribute -G -q` says, with the same exit
 /// codes (crm_attribute honours CIB_file too).
 #[test]
@@ -794,4 +889,23 @@ fn no_live_cluster_is_102() {
     }
     let o = pgcrm(&["status", "--timeout", "0"]);
     assert_eq!(o.status.code(), Some(64));
+}
+
+/// `rebuild-standby` acts on the live cluster and this machine's files: refused on a CIB file
+/// (3) and with a bad rate (64), nothing changed.
+#[test]
+fn rebuild_standby_refusals() {
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    let o = pgcrm(&["--cib-file", ex, "rebuild-standby", "node1", "--dry-run"]);
+    assert_fails(&o, 3, "needs the live cluster");
+    let o = pgcrm(&[
+        "--cib-file",
+        ex,
+        "rebuild-standby",
+        "node1",
+        "--max-rate",
+        "fast",
+    ]);
+    assert_fails(&o, 64, "--max-rate 'fast'");
 }

@@ -12,6 +12,8 @@
 mod crm_mon_compare;
 #[path = "lab_drills/live.rs"]
 mod live;
+#[path = "lab_drills/pg_states.rs"]
+mod pg_states;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -305,9 +307,11 @@ fn secs(d: Duration) -> String {
 }
 
 /// `pgcrm status --check` inside `node`: its exit code and its one line.
-fn pgcrm_check(lab: &Lab, node: &str) -> Res<(i32, String)> {
+fn pgcrm_check(lab: &Lab, node: &str, extra: &[&str]) -> Res<(i32, String)> {
+    let mut args = vec!["exec", node, PGCRM, "status", "--check"];
+    args.extend_from_slice(extra);
     let out = lab
-        .cmd(&["exec", node, PGCRM, "status", "--check"])
+        .cmd(&args)
         .output()
         .map_err(|e| format!("cannot run {LAB}: {e}"))?;
     let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -322,7 +326,18 @@ fn pgcrm_check(lab: &Lab, node: &str) -> Res<(i32, String)> {
 
 /// Asserts the check's exit code, its state word and that each `want` appears in the line.
 fn expect_check(lab: &Lab, node: &str, code: i32, want: &[&str]) -> Res<String> {
-    let (rc, line) = pgcrm_check(lab, node)?;
+    expect_check_with(lab, node, &[], code, want)
+}
+
+/// `expect_check` with more options for `status --check` (thresholds).
+fn expect_check_with(
+    lab: &Lab,
+    node: &str,
+    extra: &[&str],
+    code: i32,
+    want: &[&str],
+) -> Res<String> {
+    let (rc, line) = pgcrm_check(lab, node, extra)?;
     let state = ["OK", "WARNING", "CRITICAL", "UNKNOWN"][code as usize];
     if rc != code || !line.starts_with(&format!("PGCRM {state} - ")) {
         return Err(format!(
@@ -510,8 +525,9 @@ fn drill_verify_live(lab: &Lab) -> Res<String> {
                 .collect()
         })
         .unwrap_or_default();
+    let live = verify_live_postgres(lab, bin)?;
     Ok(format!(
-        "{} findings ({} errors, {} warnings: {}) in {}; corosync.conf read: {}",
+        "{} findings ({} errors, {} warnings: {}) in {}; corosync.conf read: {}; {live}",
         rules.len(),
         errors,
         v["counts"]["warning"],
@@ -519,6 +535,132 @@ fn drill_verify_live(lab: &Lab) -> Res<String> {
         secs(elapsed),
         v["corosync"]
     ))
+}
+
+/// `pgcrm verify --live` on the healthy pair: both servers reached, the lab's settings
+/// (replica, hot_standby, 10 senders, archiving, wal_keep_size, synchronous_standby_names
+/// from the agent's rep_mode.conf) give no live finding, node1's own lock file is seen (it is
+/// the primary: not stale) and node2's is said not checked. Then a stale PGSQL.lock planted
+/// in the standby's tmpdir is PG707 when verify runs on node2; the file is removed at once
+/// (the agent only looks at it when it starts PostgreSQL).
+fn verify_live_postgres(lab: &Lab, bin: &str) -> Res<String> {
+    let t0 = Instant::now();
+    let json = lab.exec("node1", &[bin, "verify", "--live", "--output", "json"])?;
+    let d_live = t0.elapsed();
+    let v: serde_json::Value = serde_json::from_str(&json)
+        .map_err(|e| format!("verify --live printed no JSON ({e}): {json}"))?;
+    let live = &v["live"];
+    if live["probes"] != "live" || live["local_node"] != "node1" {
+        return Err(format!("verify --live did not probe from node1: {live}"));
+    }
+    let live_rules: Vec<&str> = v["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["rule"].as_str())
+        .filter(|r| r.starts_with("PG7"))
+        .collect();
+    if !live_rules.is_empty() {
+        return Err(format!(
+            "live findings on the healthy lab: {live_rules:?}\n{json}"
+        ));
+    }
+    let node = |name: &str| {
+        live["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|n| n["node"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (n1, n2) = (node("node1"), node("node2"));
+    for (n, recovery) in [(&n1, false), (&n2, true)] {
+        let s = &n["settings"];
+        if s["in_recovery"] != recovery || s["settings"]["wal_level"]["value"] != "replica" {
+            return Err(format!("{} settings not read: {n}", n["node"]));
+        }
+    }
+    let ssn = n1["settings"]["settings"]["synchronous_standby_names"]["sourcefile"]
+        .as_str()
+        .unwrap_or("");
+    if !ssn.ends_with("/pgsql-tmp/rep_mode.conf") {
+        return Err(format!(
+            "synchronous_standby_names on node1 should come from the agent's rep_mode.conf: {ssn:?}"
+        ));
+    }
+    if n1["lock_file"]["state"] != "present" || n2["lock_file"]["state"] != "not_checked" {
+        return Err(format!(
+            "lock files: node1 {} (primary: present), node2 {} (not checked from node1)",
+            n1["lock_file"], n2["lock_file"]
+        ));
+    }
+    // A stale lock on the standby, seen from node2 itself.
+    let lock = format!("{}/nodes/node2/pgsql-tmp/PGSQL.lock", lab.root);
+    std::fs::write(&lock, "").map_err(|e| format!("cannot plant {lock}: {e}"))?;
+    let t1 = Instant::now();
+    let text = lab.exec("node2", &[bin, "verify", "--live"]);
+    let d_stale = t1.elapsed();
+    let removed = std::fs::remove_file(&lock);
+    let text = text?;
+    removed.map_err(|e| format!("cannot remove {lock}: {e}"))?;
+    if !text.contains("PG707  node2: ") || !text.contains("PGSQL.lock exists on node2") {
+        return Err(format!("no PG707 for the planted lock on node2:\n{text}"));
+    }
+    if !text.contains(
+        "live: PostgreSQL settings checked on node1, node2; PGSQL.lock checked on node2 (not on node1)",
+    ) {
+        return Err(format!("verify --live on node2 did not say what it checked:\n{text}"));
+    }
+    // synchronous_standby_names hard-set by ALTER SYSTEM (to the value the agent has, so
+    // replication does not change), then reset.
+    let set = "ALTER SYSTEM SET synchronous_standby_names = '\"node2\"'";
+    lab.sql("node1", set)?;
+    let text = lab
+        .sql("node1", "SELECT pg_reload_conf()")
+        .and_then(|_| wait_reloaded(lab))
+        .and_then(|_| {
+            // an error finding: exit 78, as crm_verify on an invalid configuration
+            let out = lab
+                .cmd(&["exec", "node1", bin, "verify", "--live"])
+                .output()
+                .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            match out.status.code() {
+                Some(78) => Ok(text),
+                c => Err(format!(
+                    "verify --live with PG704 exited {c:?}, not 78:\n{text}"
+                )),
+            }
+        });
+    let reset = lab
+        .sql("node1", "ALTER SYSTEM RESET synchronous_standby_names")
+        .and_then(|_| lab.sql("node1", "SELECT pg_reload_conf()"));
+    let text = text?;
+    reset?;
+    if !text.contains("PG704  node1: synchronous_standby_names = '\"node2\"' comes from ")
+        || !text.contains("postgresql.auto.conf:")
+    {
+        return Err(format!("no PG704 after {set}:\n{text}"));
+    }
+    Ok(format!(
+        "verify --live: no live finding on the healthy pair in {}, planted PGSQL.lock on node2 -> PG707 in {}, ALTER SYSTEM synchronous_standby_names -> PG704",
+        secs(d_live),
+        secs(d_stale)
+    ))
+}
+
+/// Waits until node1's server applied its reloaded configuration (pg_reload_conf only
+/// signals).
+fn wait_reloaded(lab: &Lab) -> Res<()> {
+    let sql = "SELECT sourcefile FROM pg_settings WHERE name = 'synchronous_standby_names'";
+    for _ in 0..50 {
+        if lab.sql("node1", sql)?.ends_with("postgresql.auto.conf") {
+            return Ok(());
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    Err("node1 did not apply ALTER SYSTEM synchronous_standby_names within 5 s".into())
 }
 
 fn drill_kill_standby(lab: &Lab) -> Res<String> {
@@ -564,20 +706,56 @@ fn drill_kill_standby(lab: &Lab) -> Res<String> {
             "fail-count: pgsql on node2",
         ],
     )?;
-    // runbook: restart the cluster stack on node2 (and clean up its failure)
+    // pgcrm's fail counts are crm_failcount's, per operation.
+    let (code, fc, err) = pgcrm_in(
+        lab,
+        "node1",
+        &["failcount", "show", "msPostgresql", "--output", "json"],
+    )?;
+    let theirs = lab.exec(
+        "node1",
+        &["crm_failcount", "-G", "-q", "-r", "pgsql", "-N", "node2"],
+    )?;
+    let v: serde_json::Value = serde_json::from_str(&fc)
+        .map_err(|e| format!("failcount show ({code}): {e}: {fc}{err}"))?;
+    let ours: Vec<String> = v["fail_counts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["node"] == "node2")
+        .map(|e| format!("{} {}", e["operation"].as_str().unwrap_or("?"), e["count"]))
+        .collect();
+    if code != 0 || ours.len() != 1 || !ours[0].ends_with(&format!(" {}", theirs.trim())) {
+        return Err(format!(
+            "failcount show: {ours:?} (exit {code}), crm_failcount says {}",
+            theirs.trim()
+        ));
+    }
+    // runbook: restart the cluster stack on node2 (and clean up its failure, with pgcrm);
+    // while it is stopped, node2 is an offline node
     let t1 = Instant::now();
     lab.run(&["stop-node", "node2"])?;
-    lab.exec(
-        "node1",
-        &[
-            "crm_resource",
-            "--cleanup",
-            "-r",
-            "msPostgresql",
-            "-N",
-            "node2",
-        ],
+    let offline = poll(
+        Duration::from_secs(30),
+        "node2 offline in the check",
+        || {
+            expect_check(
+                lab,
+                "node1",
+                1,
+                &["node-offline: node node2 is OFFLINE", "nodes_online=1;"],
+            )
+            .ok()
+        },
     )?;
+    let (code, out, err) = pgcrm_in(
+        lab,
+        "node1",
+        &["resource", "cleanup", "msPostgresql", "--node", "node2"],
+    )?;
+    if code != 0 || !out.contains("Cleaned up pgsql on node2") {
+        return Err(format!("pgcrm resource cleanup exited {code}:\n{out}{err}"));
+    }
     lab.run(&["start-node", "node2"])?;
     lab.wait_healthy(180)?;
     let t_back = t1.elapsed();
@@ -589,11 +767,13 @@ fn drill_kill_standby(lab: &Lab) -> Res<String> {
     let opt = |d: Option<Duration>| d.map(secs).unwrap_or_else(|| "-".into());
     expect_check(lab, "node1", 0, &["node2 sync standby"])?;
     Ok(format!(
-        "kill -9 → DISCONNECT {}, read VIP on node1 {}, STOP + fail-count 1 {}; `{}` exit 1; stack restart + cleanup → HS:sync in {}, check OK again",
+        "kill -9 → DISCONNECT {}, read VIP on node1 {}, STOP + fail-count 1 {} (pgcrm failcount = crm_failcount: {}); `{}` exit 1; stack stopped: `{}` exit 1; stack restart + pgcrm cleanup → HS:sync in {}, check OK again",
         opt(t_disc),
         opt(t_read),
         secs(t_settled),
+        ours[0],
         check.split(" | ").next().unwrap_or(""),
+        offline.split(" | ").next().unwrap_or(""),
         secs(t_back)
     ))
 }
@@ -674,31 +854,45 @@ fn drill_kill_primary(lab: &Lab) -> Res<String> {
     ))
 }
 
+/// Runbook 5.3 with one command: `pgcrm rebuild-standby node1 --yes` inside node1 brings the
+/// old primary back as HS:sync with no other command. Refused on the primary (exit 107,
+/// nothing changed); interrupted during the copy (SIGTERM) and run again, it finishes; the old
+/// data directory is kept; the timings are printed.
 fn drill_rebuild(lab: &Lab) -> Res<String> {
-    let t0 = Instant::now();
-    lab.run(&["stop-node", "node1"])?;
-    // runbook 5.3, as the operator types it inside node1
-    let basebackup = format!(
-        "set -e; find \"$PGDATA\" -mindepth 1 -delete; \
-         runuser -u postgres -- pg_basebackup -h {REP_VIP} -U postgres -D \"$PGDATA\" -X stream -c fast; \
-         rm -f \"$PGCRM_LAB_ROOT/local/pgsql-tmp/PGSQL.lock\""
+    let (code, out, err) = pgcrm_in(lab, "node2", &["rebuild-standby", "node2", "--yes"])?;
+    if code != 107 || !out.is_empty() || !err.contains("runs the primary") {
+        return Err(format!(
+            "on the primary: expected exit 107 and one line, got {code}: {out}{err}"
+        ));
+    }
+    let (code, out, err) = pgcrm_in(lab, "node1", &["rebuild-standby", "node1", "--dry-run"])?;
+    if code != 0
+        || !out.contains(&format!("source:   node2, copied through {REP_VIP}"))
+        || !out.contains("Dry run")
+    {
+        return Err(format!("--dry-run: exit {code}: {out}{err}"));
+    }
+    // interrupted halfway: the copy is slowed down so that SIGTERM lands during it
+    let interrupted = format!(
+        "{PGCRM} rebuild-standby node1 --yes --max-rate 2M >/dev/null 2>&1 & p=$!; sleep 3; kill -TERM $p; wait $p; \
+         test -d \"$PGDATA.pgcrm-new\" && test ! -e \"$PGDATA.pgcrm-new/pgcrm-rebuild.done\""
     );
-    lab.exec("node1", &["sh", "-c", &basebackup])?;
-    let t_copy = t0.elapsed();
-    lab.exec(
-        "node2",
-        &[
-            "crm_resource",
-            "--cleanup",
-            "-r",
-            "msPostgresql",
-            "-N",
-            "node1",
-        ],
-    )?;
-    lab.run(&["start-node", "node1"])?;
-    lab.wait_healthy(180)?;
-    let t_back = t0.elapsed();
+    lab.exec("node1", &["sh", "-c", &interrupted])
+        .map_err(|e| format!("the interrupted run should leave an incomplete copy: {e}"))?;
+    let t0 = Instant::now();
+    let (code, out, err) = pgcrm_in(lab, "node1", &["rebuild-standby", "node1", "--yes"])?;
+    let took = t0.elapsed();
+    if code != 0 || !out.contains("node1 is HS:sync after") {
+        return Err(format!("the re-run: exit {code}: {out}{err}"));
+    }
+    let kept = out
+        .split("kept in ")
+        .nth(1)
+        .map(|s| s.trim().to_string())
+        .ok_or_else(|| format!("the old data directory should be kept: {out}"))?;
+    lab.exec("node1", &["test", "-f", &format!("{kept}/PG_VERSION")])
+        .map_err(|_| format!("{kept} should hold the old data"))?;
+    // healthy with no other command
     lab.mon("node2")?.check_healthy("node2", "node1")?;
     let rows = poll(
         Duration::from_secs(10),
@@ -709,10 +903,14 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
                 .filter(|n| n == "3")
         },
     )?;
+    let timings = out
+        .lines()
+        .find(|l| l.starts_with("Timings:"))
+        .unwrap_or("")
+        .to_string();
     Ok(format!(
-        "stop + pg_basebackup from {REP_VIP} + rm PGSQL.lock {}; node1 HS:sync after {} ({rows} rows via read VIP)",
-        secs(t_copy),
-        secs(t_back)
+        "refused on the primary (107); interrupted during the copy, re-run: node1 HS:sync after {} ({timings}); old data kept; {rows} rows via read VIP",
+        secs(took)
     ))
 }
 
@@ -811,6 +1009,58 @@ fn pgcrm_in(lab: &Lab, node: &str, args: &[&str]) -> Res<(i32, String, String)> 
     ))
 }
 
+/// `pgcrm node standby` / `online` on the standby's node (node1, after the rebuild): the
+/// primary's node is refused without --yes (saying where the primary would go); the standby's
+/// node empties under --wait, comes back under --wait, and streams in sync again.
+fn drill_standby_online(lab: &Lab) -> Res<String> {
+    let (code, out, err) = pgcrm_in(lab, "node1", &["node", "standby", "node2"])?;
+    if code != 64 || !out.is_empty() || !err.contains("standby moves it to node1") {
+        return Err(format!(
+            "standby of the primary's node without --yes: expected 64 and where it moves, got {code}: {out}{err}"
+        ));
+    }
+    let t0 = Instant::now();
+    let (code, out, err) = pgcrm_in(lab, "node2", &["node", "standby", "node1", "--wait=90s"])?;
+    let t_standby = t0.elapsed();
+    if code != 0
+        || !out.contains("no resource active on node1 (")
+        || !out.contains("stop pgsql on node1 ok")
+    {
+        return Err(format!(
+            "node standby node1 --wait exited {code}:\n{out}{err}"
+        ));
+    }
+    let m = lab.mon("node2")?;
+    if !m.text.contains("Node node1: standby") || m.promoted != ["node2"] {
+        return Err(format!(
+            "node1 should be in standby, node2 Promoted\n{}",
+            m.text
+        ));
+    }
+    let (_, list, _) = pgcrm_in(lab, "node2", &["node", "list"])?;
+    if !list
+        .lines()
+        .any(|l| l.contains("node1") && l.contains("standby"))
+    {
+        return Err(format!("node list should say node1 standby:\n{list}"));
+    }
+    let t1 = Instant::now();
+    let (code, out, err) = pgcrm_in(lab, "node2", &["node", "online", "node1", "--wait=90s"])?;
+    if code != 0 || !out.contains("Taking node1 out of standby (lifetime forever)") {
+        return Err(format!(
+            "node online node1 --wait exited {code}:\n{out}{err}"
+        ));
+    }
+    lab.wait_healthy(120)?;
+    let t_back = t1.elapsed();
+    lab.mon("node2")?.check_healthy("node2", "node1")?;
+    Ok(format!(
+        "standby node1 --wait {} (primary's node refused without --yes); online --wait + HS:sync {}",
+        secs(t_standby),
+        secs(t_back)
+    ))
+}
+
 /// The runbook's planned switchover with `pgcrm resource move --wait`: refused without
 /// --yes when stdin is not a terminal; then node1 (the rebuilt standby) becomes Promoted,
 /// the VIPs follow, the old primary node2 is left stopped (PGSQL.lock, as the runbook says),
@@ -902,7 +1152,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 19;
+    const DRILLS: usize = 23;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -954,6 +1204,8 @@ fn main() {
             &[
                 ("up", drill_up),
                 ("healthy", drill_healthy),
+                ("watch", pg_states::drill_watch),
+                ("replay-lag", pg_states::drill_replay_lag),
                 ("verify-live", drill_verify_live),
                 ("config-roundtrip", drill_config_roundtrip),
                 ("live-status", live::drill_live_status),
@@ -961,7 +1213,9 @@ fn main() {
                 ("live-errors", live::drill_live_errors),
                 ("kill-standby", drill_kill_standby),
                 ("kill-primary", drill_kill_primary),
+                ("two-primaries", pg_states::drill_two_primaries),
                 ("rebuild-old-primary", drill_rebuild),
+                ("standby-online", drill_standby_online),
                 ("switchover", drill_switchover),
             ]
         };

@@ -346,3 +346,380 @@ fn list_and_locate_match_crm_resource() {
         assert!(l.contains(line), "crm_mon -1 -r lacks {line:?}:\n{l}");
     }
 }
+
+fn num_updates(file: &Path) -> u64 {
+    let text = std::fs::read_to_string(file).unwrap();
+    let root = text.split('>').next().unwrap().to_string();
+    let at = root.find(" num_updates=\"").unwrap() + 14;
+    root[at..].split('"').next().unwrap().parse().unwrap()
+}
+
+/// `crm_failcount -G -q` (the sum, or one operation's).
+fn crm_failcount(file: &Path, rsc: &str, node: &str, op: Option<(&str, &str)>) -> String {
+    let mut args = vec!["-G", "-q", "-r", rsc, "-N", node];
+    if let Some((o, i)) = op {
+        args.extend(["-n", o, "-I", i]);
+    }
+    oracle(file, "crm_failcount", &args).1.trim().to_string()
+}
+
+#[test]
+fn cleanup_on_a_file_is_simulated_and_pacemaker_sees_no_failure() {
+    let (_d, f) = fixture("runbook-standby-pg-killed.xml");
+    assert_eq!(crm_failcount(&f, "pgsql", "node2", None), "1");
+    let (e0, n0) = (epoch(&f), num_updates(&f));
+    // The clone's name means its primitive (crm_failcount -r msPostgresql would say 0).
+    let o = pgcrm(&f, &["resource", "cleanup", "msPostgresql"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        format!(
+            "Simulated on {} (no cluster to re-probe): the failures were removed from the status section\n\
+             Cleaned up pgsql on node2: fail-count-pgsql#monitor_7000=1; failed 7s-interval monitor\n",
+            f.display()
+        )
+    );
+    assert_eq!(crm_failcount(&f, "pgsql", "node2", None), "0");
+    let (_, mon) = oracle(&f, "crm_mon", &["-1", "-f"]);
+    assert!(
+        !mon.contains("Failed Resource Actions") && !mon.contains("fail-count="),
+        "{mon}"
+    );
+    // A status change: num_updates moves, epoch does not (as the CIB manager counts).
+    assert_eq!((epoch(&f), num_updates(&f)), (e0, n0 + 1));
+    let (rc, v) = oracle(&f, "crm_verify", &["-x", f.to_str().unwrap()]);
+    assert_eq!(rc, 0, "{v}");
+    // Nothing left: said, exit 0, file untouched.
+    let before = std::fs::read_to_string(&f).unwrap();
+    let o = pgcrm(&f, &["resource", "cleanup", "pgsql", "--node", "node2"]);
+    assert!(o.status.success());
+    assert_eq!(
+        out(&o),
+        "Nothing to clean up: pgsql has no failures on node2\n"
+    );
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), before);
+}
+
+#[test]
+fn cleanup_checks_names_operations_and_intervals() {
+    let (_d, f) = fixture("runbook-standby-pg-killed.xml");
+    let before = std::fs::read_to_string(&f).unwrap();
+    for (args, code, needle) in [
+        (
+            vec!["resource", "cleanup", "pgsq"],
+            105,
+            "resource 'pgsq' not found, did you mean 'pgsql'?",
+        ),
+        (
+            vec!["resource", "cleanup", "pgsql", "--node", "node3"],
+            105,
+            "node 'node3' not found",
+        ),
+        (
+            vec!["resource", "cleanup", "pgsql", "--operation", "monitr"],
+            64,
+            "has no operation 'monitr', did you mean 'monitor'? (recurring operations: monitor 7s",
+        ),
+        (
+            vec![
+                "resource",
+                "cleanup",
+                "pgsql",
+                "--operation",
+                "monitor",
+                "--interval",
+                "8s",
+            ],
+            64,
+            "has no monitor operation with interval 8s",
+        ),
+        (
+            vec!["resource", "cleanup", "pgsql", "--interval", "7s"],
+            64,
+            "--interval needs --operation",
+        ),
+        (
+            vec![
+                "resource", "cleanup", "pgsql", "-n", "monitor", "-I", "often",
+            ],
+            64,
+            "interval 'often' does not parse",
+        ),
+        (
+            vec!["resource", "cleanup", "pgsql", "--wait"],
+            3,
+            "--wait needs the live cluster",
+        ),
+        (
+            vec!["resource", "refresh", "nosuch"],
+            105,
+            "resource 'nosuch' not found",
+        ),
+    ] {
+        let o = pgcrm(&f, &args);
+        assert_refused(&o, code, needle, &f, &before);
+    }
+    // --dry-run: what would be cleaned, and the diff.
+    let o = pgcrm(&f, &["resource", "cleanup", "--dry-run"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).starts_with("Dry run: would clean up pgsql on node2: fail-count-pgsql#monitor_7000=1; failed 7s-interval monitor\n--- "), "{}", out(&o));
+    assert!(out(&o).contains(r#"-          <nvpair id="status-2-fail-count-pgsql.monitor_7000""#));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), before);
+}
+
+#[test]
+fn failcounts_per_operation_match_crm_failcount() {
+    let (_d, f) = fixture("failcount-multi-op.xml");
+    let o = pgcrm(&f, &["failcount", "show", "app", "--output", "json"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let list = v["fail_counts"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{v}");
+    let mut total = 0;
+    for e in list {
+        let (node, op, ms) = (
+            e["node"].as_str().unwrap(),
+            e["operation"].as_str().unwrap(),
+            e["interval_ms"].as_u64().unwrap(),
+        );
+        let theirs = crm_failcount(&f, "app", node, Some((op, &format!("{ms}ms"))));
+        assert_eq!(e["count"].to_string(), theirs, "{e}");
+        total += e["count"].as_i64().unwrap();
+    }
+    assert_eq!(crm_failcount(&f, "app", "node1", None), total.to_string());
+    // set: with two fail counts the operation is needed; then INFINITY, understood by both.
+    let before = std::fs::read_to_string(&f).unwrap();
+    let o = pgcrm(&f, &["failcount", "set", "app", "node1", "INFINITY"]);
+    assert_refused(&o, 64, "app has 2 fail counts on node1 (10s-interval monitor, start): give --operation and --interval", &f, &before);
+    let o = pgcrm(
+        &f,
+        &["failcount", "set", "app", "node1", "lots", "-n", "start"],
+    );
+    assert_refused(&o, 64, "fail count 'lots' is not a number", &f, &before);
+    let o = pgcrm(
+        &f,
+        &[
+            "failcount",
+            "set",
+            "app",
+            "node1",
+            "INFINITY",
+            "-n",
+            "monitor",
+            "-I",
+            "10s",
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        "Set fail-count-app#monitor_10000 on node1: 2 -> INFINITY\n"
+    );
+    assert_eq!(
+        crm_failcount(&f, "app", "node1", Some(("monitor", "10s"))),
+        "INFINITY"
+    );
+    assert_eq!(crm_failcount(&f, "app", "node1", None), "INFINITY");
+    let o = pgcrm(&f, &["failcount", "show", "--node", "node1"]);
+    assert!(out(&o).contains("INFINITY"), "{}", out(&o));
+    // delete of one operation leaves the other (crm_failcount -D -n start -I 0).
+    let o = pgcrm(
+        &f,
+        &[
+            "failcount",
+            "delete",
+            "app",
+            "node1",
+            "--operation",
+            "start",
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).contains("Cleaned up app on node1: fail-count-app#start_0=2; failed start"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(crm_failcount(&f, "app", "node1", Some(("start", "0"))), "0");
+    assert_eq!(
+        crm_failcount(&f, "app", "node1", Some(("monitor", "10s"))),
+        "INFINITY"
+    );
+    let o = pgcrm(&f, &["failcount", "delete", "app", "node1"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(crm_failcount(&f, "app", "node1", None), "0");
+    let o = pgcrm(&f, &["failcount", "show"]);
+    assert_eq!(out(&o), "No fail counts\n");
+}
+
+#[test]
+fn standby_of_the_primary_says_where_it_goes_and_needs_yes() {
+    let (_d, f) = fixture("runbook-healthy.xml");
+    let before = std::fs::read_to_string(&f).unwrap();
+    let o = pgcrm(&f, &["node", "standby", "node1"]);
+    assert_refused(
+        &o,
+        64,
+        "node1 runs the primary (msPostgresql Promoted): standby moves it to node2 (master-pgsql 100, STREAMING|SYNC)",
+        &f,
+        &before,
+    );
+    let o = pgcrm(&f, &["node", "standby", "node1", "--yes"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("standby moves it to node2"), "{}", err(&o));
+    let (_, v) = oracle(&f, "crm_standby", &["-N", "node1", "-G", "-q"]);
+    assert_eq!(v.trim(), "on");
+    let (_, sim) = oracle(&f, "crm_simulate", &["-x", f.to_str().unwrap(), "-S"]);
+    assert!(
+        sim.lines()
+            .any(|l| l.contains("Promote") && l.contains("node2")),
+        "{sim}"
+    );
+    let o = pgcrm(&f, &["node", "list", "--output", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["nodes"][0]["state"], "standby");
+    assert_eq!(v["nodes"][0]["standby"], "forever");
+    let o = pgcrm(&f, &["node", "online", "node1"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "Taking node1 out of standby (lifetime forever)\n");
+    let (_, mon) = oracle(&f, "crm_mon", &["-1"]);
+    assert!(mon.contains("Online: [ node1 node2 ]"), "{mon}");
+    // The standby's node: no confirmation; lifetime reboot is a transient attribute.
+    let o = pgcrm(&f, &["node", "standby", "node2", "--lifetime", "reboot"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let (_, v) = oracle(
+        &f,
+        "crm_standby",
+        &["-N", "node2", "-G", "-q", "-l", "reboot"],
+    );
+    assert_eq!(v.trim(), "on");
+    let o = pgcrm(&f, &["node", "list"]);
+    assert!(out(&o).contains("standby (until reboot)"), "{}", out(&o));
+    let o = pgcrm(&f, &["node", "online", "node2"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let (_, mon) = oracle(&f, "crm_mon", &["-1"]);
+    assert!(mon.contains("Online: [ node1 node2 ]"), "{mon}");
+    let o = pgcrm(&f, &["node", "online", "node2"]);
+    assert!(err(&o).contains("node2 is not in standby: nothing to do"));
+    let before = std::fs::read_to_string(&f).unwrap();
+    let o = pgcrm(&f, &["node", "standby", "node9"]);
+    assert_refused(&o, 105, "node 'node9' not found", &f, &before);
+}
+
+#[test]
+fn maintenance_of_a_node_and_of_the_cluster() {
+    let (_d, f) = fixture("runbook-healthy.xml");
+    let o = pgcrm(&f, &["node", "maintenance", "node2", "on"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let (_, mon) = oracle(&f, "crm_mon", &["-1"]);
+    assert!(mon.contains("Node node2: maintenance"), "{mon}");
+    let o = pgcrm(&f, &["node", "maintenance", "node2", "off"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let (_, mon) = oracle(&f, "crm_mon", &["-1"]);
+    assert!(mon.contains("Online: [ node1 node2 ]"), "{mon}");
+    for (state, value) in [("on", "true"), ("off", "false")] {
+        let o = pgcrm(&f, &["maintenance", state]);
+        assert!(o.status.success(), "{}", err(&o));
+        let (_, v) = oracle(
+            &f,
+            "crm_attribute",
+            &["-t", "crm_config", "-n", "maintenance-mode", "-G", "-q"],
+        );
+        assert_eq!(v.trim(), value);
+    }
+    let o = pgcrm(&f, &["maintenance", "off"]);
+    assert!(err(&o).contains("maintenance-mode is off already"));
+    let (rc, v) = oracle(&f, "crm_verify", &["-x", f.to_str().unwrap()]);
+    assert_eq!(rc, 0, "{v}");
+}
+
+#[test]
+fn node_delete_refuses_online_nodes_and_removes_config_and_status() {
+    let (_d, f) = fixture("runbook-healthy.xml");
+    let before = std::fs::read_to_string(&f).unwrap();
+    let o = pgcrm(&f, &["node", "delete", "node2"]);
+    assert_refused(&o, 107, "node2 is online", &f, &before);
+    let (_d, f) = fixture("node-unclean.xml");
+    let o = pgcrm(&f, &["node", "delete", "node3"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        "Deleting node node3 (id 3) from the nodes and status sections\n"
+    );
+    let text = std::fs::read_to_string(&f).unwrap();
+    assert!(
+        !text.contains(r#"uname="node3""#),
+        "node and node_state gone"
+    );
+    let (_, mon) = oracle(&f, "crm_mon", &["-1"]);
+    assert!(!mon.contains("node3"), "{mon}");
+    let (rc, v) = oracle(&f, "cibadmin", &["-Q", "--xpath", "//node[@uname='node3']"]);
+    assert_eq!(rc, 105, "{v}");
+}
+
+#[test]
+fn resource_delete_removes_its_constraints_in_the_same_change() {
+    let (_d, f) = fixture("disabled.xml");
+    let e0 = epoch(&f);
+    let o = pgcrm(&f, &["resource", "delete", "app3"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        "Removing rsc_location loc-app3-node3 (references app3)\nDeleting primitive app3\n"
+    );
+    assert_eq!(epoch(&f), e0 + 1, "one change");
+    let (rc, v) = oracle(&f, "crm_verify", &["-x", f.to_str().unwrap()]);
+    assert_eq!(rc, 0, "{v}");
+    let (rc, _) = oracle(
+        &f,
+        "cibadmin",
+        &["-Q", "--xpath", "//resources//*[@id='app3']"],
+    );
+    assert_eq!(rc, 105);
+    // Active: refused with the way out.
+    let before = std::fs::read_to_string(&f).unwrap();
+    let o = pgcrm(&f, &["resource", "delete", "app1"]);
+    assert_refused(
+        &o,
+        107,
+        "resource 'app1' is active on node1: stop it first (pgcrm resource stop app1), or --force",
+        &f,
+        &before,
+    );
+    // A set keeps its other members; a set of only the resource goes.
+    let (_d, f) = fixture("ticket-and-sets.xml");
+    let o = pgcrm(&f, &["resource", "delete", "web1", "--force"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(
+        out(&o),
+        "Removing web1 from resource set col-webs-set of rsc_colocation col-webs\n\
+         Removing web1 from resource set ord-db-webs-1 of rsc_order ord-db-webs\n\
+         Deleting primitive web1\n"
+    );
+    let (_, cons) = oracle(&f, "cibadmin", &["-Q", "-o", "constraints"]);
+    assert!(
+        cons.contains(r#"<resource_ref id="web2"/>"#) && !cons.contains("web1"),
+        "{cons}"
+    );
+    let o = pgcrm(&f, &["resource", "delete", "batch", "--force"]);
+    assert!(out(&o).contains("Removing rsc_ticket batch-needs-ticketB (references batch)"));
+    let o = pgcrm(&f, &["resource", "delete", "vip", "--force"]);
+    assert_eq!(o.status.code(), Some(105), "{}", err(&o));
+}
+
+#[test]
+fn status_shows_a_banner_while_cli_constraints_exist() {
+    let (_d, f) = fixture("runbook-healthy.xml");
+    let o = pgcrm(&f, &["status"]);
+    assert!(out(&o).starts_with("Cluster Summary:"), "{}", out(&o));
+    pgcrm(&f, &["resource", "ban", "vip-slave", "node1"]);
+    let o = pgcrm(&f, &["status"]);
+    let first = out(&o).lines().next().unwrap().to_string();
+    assert_eq!(
+        first,
+        "Constraints left by move/ban: cli-ban-vip-slave-on-node1; see pgcrm resource constraints, remove with pgcrm resource clear RSC"
+    );
+    pgcrm(&f, &["resource", "clear", "vip-slave"]);
+    let o = pgcrm(&f, &["status"]);
+    assert!(out(&o).starts_with("Cluster Summary:"), "{}", out(&o));
+}

@@ -657,58 +657,18 @@ impl<'a> Agent<'a> {
     }
 
     fn make_recovery_conf(&mut self) -> AResult<()> {
-        let q = |s: &str| s.replace('\'', "''");
-        let mut conninfo = format!(
-            "host={} port={} user={} application_name={}",
-            self.p.master_ip,
-            self.p.pgport,
-            self.p.repuser,
-            self.me()
-        );
-        if !self.p.primary_conninfo_opt.is_empty() {
-            conninfo.push(' ');
-            conninfo.push_str(&self.p.primary_conninfo_opt);
-        }
-        let mut text = format!(
-            "primary_conninfo = '{}'\nrestore_command = '{}'\nrecovery_target_timeline = 'latest'\n",
-            q(&conninfo),
-            q(&self.p.restore_command)
-        );
-        if self.use_standby_signal() {
+        let signal = self.use_standby_signal();
+        let text = recovery_settings(&self.p, &self.me(), signal);
+        if signal {
             let signal = pg::join(&self.p.pgdata, "standby.signal");
             self.write_owned(&signal, "")?;
-        } else {
-            text.push_str("standby_mode = 'on'\n");
-        }
-        if !self.p.archive_cleanup_command.is_empty() {
-            text.push_str(&format!(
-                "archive_cleanup_command = '{}'\n",
-                q(&self.p.archive_cleanup_command)
-            ));
-        }
-        if !self.p.recovery_end_command.is_empty() {
-            text.push_str(&format!(
-                "recovery_end_command = '{}'\n",
-                q(&self.p.recovery_end_command)
-            ));
-        }
-        if !self.p.replication_slot_name.is_empty() {
-            text.push_str(&format!(
-                "primary_slot_name = '{}'\n",
-                self.slot_name(&self.me())
-            ));
         }
         let path = self.recovery_conf();
         self.write_owned(&path, &text)
     }
 
     fn slot_name(&self, node: &str) -> String {
-        let n: String = node
-            .to_lowercase()
-            .chars()
-            .map(|c| if c == '-' || c == '.' { '_' } else { c })
-            .collect();
-        format!("{}_{n}", self.p.replication_slot_name)
+        slot_name(&self.p.replication_slot_name, node)
     }
 
     fn delete_replication_slots(&mut self) -> AResult<()> {
@@ -1331,4 +1291,57 @@ impl<'a> Agent<'a> {
         }
         Ok(())
     }
+}
+
+/// The standby settings the agent writes for node `me` (its `recovery.conf`: in `tmpdir` and
+/// included from postgresql.conf on PostgreSQL 12+ with a `standby.signal`, in the data
+/// directory with `standby_mode` before): shared with `pgcrm rebuild-standby`, which must
+/// leave a data directory this agent starts as a standby.
+pub fn recovery_settings(p: &Params, me: &str, standby_signal: bool) -> String {
+    let q = |s: &str| s.replace('\'', "''");
+    let mut conninfo = format!(
+        "host={} port={} user={} application_name={}",
+        p.master_ip, p.pgport, p.repuser, me
+    );
+    if !p.primary_conninfo_opt.is_empty() {
+        conninfo.push(' ');
+        conninfo.push_str(&p.primary_conninfo_opt);
+    }
+    let mut text = format!(
+        "primary_conninfo = '{}'\nrestore_command = '{}'\nrecovery_target_timeline = 'latest'\n",
+        q(&conninfo),
+        q(&p.restore_command)
+    );
+    if !standby_signal {
+        text.push_str("standby_mode = 'on'\n");
+    }
+    if !p.archive_cleanup_command.is_empty() {
+        text.push_str(&format!(
+            "archive_cleanup_command = '{}'\n",
+            q(&p.archive_cleanup_command)
+        ));
+    }
+    if !p.recovery_end_command.is_empty() {
+        text.push_str(&format!(
+            "recovery_end_command = '{}'\n",
+            q(&p.recovery_end_command)
+        ));
+    }
+    if !p.replication_slot_name.is_empty() {
+        text.push_str(&format!(
+            "primary_slot_name = '{}'\n",
+            slot_name(&p.replication_slot_name, me)
+        ));
+    }
+    text
+}
+
+/// The replication slot of `node`: `<prefix>_<node>`, lower case, `-` and `.` as `_`.
+pub fn slot_name(prefix: &str, node: &str) -> String {
+    let n: String = node
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == '-' || c == '.' { '_' } else { c })
+        .collect();
+    format!("{prefix}_{n}")
 }

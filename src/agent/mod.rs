@@ -17,6 +17,7 @@
 //! the [`Log`] it is given; it never prints, exits or reads the process environment.
 
 mod actions;
+pub use actions::recovery_settings;
 pub mod cluster_io;
 pub mod metadata;
 pub mod params;

@@ -424,6 +424,20 @@ impl CibChange {
         self.touches("status")
     }
 
+    /// Whether every edit of the status section removes a whole `node_state` (`node delete`):
+    /// the one status change a client makes through the CIB manager, not attrd or the
+    /// controller.
+    pub fn status_edits_remove_nodes_only(&self) -> bool {
+        self.edits.iter().all(|e| match e {
+            Edit::Delete { path } if path.0.len() == 3 && path.0[1].tag == "status" => {
+                path.0[2].tag == "node_state"
+            }
+            Edit::Create { parent: path, .. }
+            | Edit::Delete { path }
+            | Edit::SetAttrs { path, .. } => path.0.get(1).is_none_or(|s| s.tag != "status"),
+        })
+    }
+
     fn touches(&self, section: &str) -> bool {
         self.edits.iter().any(|e| {
             let path = match e {

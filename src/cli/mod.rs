@@ -7,7 +7,10 @@ pub mod assets;
 pub mod attribute;
 pub mod completions;
 pub mod config;
+pub mod failcount;
 pub mod mutate;
+pub mod node;
+pub mod rebuild_standby;
 pub mod resource;
 pub mod status;
 pub mod verify;
@@ -20,7 +23,7 @@ use std::path::PathBuf;
 const EXIT_CODES: &str = "\
 Exit codes (Pacemaker's, see crm_error -l -X):
   0    OK
-  1    generic error, or a confirmation was declined
+  1    generic error, or a confirmation was declined; a rebuild-standby step failed (run it again)
   3    needs the live cluster (e.g. --wait on a CIB file)
   4    permission denied by the cluster's daemons: run as root or a member of haclient (INSUFFICIENT_PRIV)
   64   usage error (bad option or argument; a risky change without --yes and no terminal)
@@ -33,7 +36,8 @@ Exit codes (Pacemaker's, see crm_error -l -X):
        a crm file naming a resource that does not exist
   102  not connected to a cluster (DISCONNECT)
   105  no such resource, node or attribute (NOSUCH)
-  107  refused by a safety check; --force overrides (UNSAFE)
+  107  refused by a safety check (deleting an active resource or an online node, rebuild-standby on the
+       primary...); --force overrides where offered (UNSAFE)
   108  a cli-* constraint exists already (EXISTS)
   113  --wait: the cluster settled, but not as requested (UNSATISFIED)
   124  timed out: a daemon did not answer within --timeout, or --wait ran out (TIMEOUT)
@@ -92,10 +96,19 @@ pub enum Command {
     Config(config::Args),
     /// Review the configuration as an expert would: fencing, timeouts, agents, replication
     Verify(verify::Args),
-    /// Resources: list, locate, move, ban, clear, start, stop, manage, unmanage
+    /// Resources: list, locate, move, ban, clear, start, stop, manage, unmanage, cleanup,
+    /// refresh, delete
     Resource(resource::Args),
+    /// Fail counts per resource, node and operation: show, set, delete
+    Failcount(failcount::Args),
+    /// Nodes: list, standby, online, maintenance, delete
+    Node(node::Args),
+    /// Cluster-wide maintenance mode on or off (maintenance-mode property)
+    Maintenance(node::MaintenanceArgs),
     /// Read one cluster property or node attribute (like crm_attribute -G)
     Attribute(attribute::Args),
+    /// Bring a failed old primary back as a streaming standby, in one resumable run
+    RebuildStandby(rebuild_standby::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(completions::Args),
     /// The PostgreSQL OCF resource agent (ocf:pgcrm:pgsql), run by Pacemaker
@@ -174,7 +187,11 @@ pub fn main() -> i32 {
         Command::Config(args) => config::run(&ctx, &args),
         Command::Verify(args) => verify::run(&ctx, &args),
         Command::Resource(args) => resource::run(&ctx, &args),
+        Command::Failcount(args) => failcount::run(&ctx, &args),
+        Command::Node(args) => node::run(&ctx, &args),
+        Command::Maintenance(args) => node::run_maintenance(&ctx, &args),
         Command::Attribute(args) => attribute::run(&ctx, &args),
+        Command::RebuildStandby(args) => rebuild_standby::run(&ctx, &args),
         Command::Completions(args) => completions::run(&args),
         Command::GenerateAssets(args) => assets::run(&args),
         // OCF exit codes (0-9), not Pacemaker's CLI codes

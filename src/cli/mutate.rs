@@ -67,7 +67,7 @@ pub fn commit(cluster: &dyn Cluster, plan: &Plan, args: &MutateArgs) -> Result<b
     for note in &plan.notes {
         eprintln!("pgcrm: {note}");
     }
-    if plan.change.is_empty() {
+    if plan.is_empty() {
         return Ok(false);
     }
     if args.dry_run {
@@ -76,12 +76,34 @@ pub fn commit(cluster: &dyn Cluster, plan: &Plan, args: &MutateArgs) -> Result<b
         for a in &plan.actions {
             text.push_str(&format!("Dry run: {a}\n"));
         }
-        text.push_str(&diff(&before, &after, &cluster.origin()));
+        if !plan.change.is_empty() {
+            text.push_str(&diff(&before, &after, &cluster.origin()));
+        }
+        for t in &plan.transient {
+            text.push_str(&format!(
+                "Dry run: {} transient attribute {}{} of {} (lifetime reboot{})\n",
+                if t.value.is_some() { "set" } else { "delete" },
+                t.name,
+                t.value
+                    .as_deref()
+                    .map(|v| format!("={v}"))
+                    .unwrap_or_default(),
+                t.node,
+                if cluster.is_live() {
+                    ", through attrd"
+                } else {
+                    ", in the status section"
+                }
+            ));
+        }
         print_out(&text)?;
         return Ok(false);
     }
     if let Some(risk) = &plan.risk {
-        if !args.yes {
+        if args.yes {
+            // Confirmed in advance: still say first what is at stake.
+            eprintln!("pgcrm: {risk}");
+        } else {
             if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
                 return Err(pgcrm::Error::Usage(format!(
                     "{risk}; pass --yes to confirm (stdin is not a terminal), nothing was changed"

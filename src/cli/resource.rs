@@ -1,13 +1,17 @@
 //! `pgcrm resource ...`: list, locate and the cli-* constraints; move, ban, clear; start,
-//! stop, manage, unmanage (the runbook's `crm_resource -L -W -M -B -U`, `--meta`).
+//! stop, manage, unmanage; cleanup, refresh; delete (the runbook's `crm_resource -L -W -M -B
+//! -U -C -R -D`, `--meta`).
 
 use super::mutate::{self, MutateArgs, WaitArgs};
 use super::{print_out, CommandContext, CommandResult, OutputFormat};
 use crate::render::crm_mon;
 use clap::{Subcommand, ValueEnum};
 use pgcrm::cib::Role;
+use pgcrm::cluster::Cluster;
+use pgcrm::ops::cleanup::{self, CleanupRequest};
 use pgcrm::ops::plan::parse_lifetime;
 use pgcrm::ops::resource::{self, Expect, MoveRequest};
+use pgcrm::ops::wait;
 use pgcrm::state;
 
 #[derive(Debug, clap::Args)]
@@ -135,6 +139,158 @@ pub enum ResourceCommand {
         #[command(flatten)]
         mutate: MutateArgs,
     },
+    /// Clear failures: fail counts, last-failure times and failed operations, like
+    /// crm_resource --cleanup
+    ///
+    /// Without RSC, every resource with failures; without --node, on every node. On the live
+    /// cluster it first waits until the DC is idle (a cleanup during a recovery cancels the
+    /// start in flight), then the cluster re-probes what was cleaned; --wait (default) follows
+    /// it until the failures are gone. On a CIB file the cleanup is simulated: the failures are
+    /// removed from the status section and nothing is probed (crm_resource crashes there).
+    Cleanup(CleanupArgs),
+    /// Forget the operation history and re-probe, like crm_resource --refresh (fail counts
+    /// are cleared too)
+    Refresh {
+        /// The resource (default: every resource)
+        resource: Option<String>,
+        /// Only on this node
+        #[arg(long, short = 'N', value_name = "NODE")]
+        node: Option<String>,
+        #[command(flatten)]
+        mutate: MutateArgs,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Delete a resource and the constraints that reference it, listing them
+    ///
+    /// Refused while the resource is active; --force stops it first (target-role=Stopped)
+    /// and waits until it is stopped. The constraints go in the same CIB change as the
+    /// resource (a constraint with resource sets only loses the reference).
+    Delete {
+        resource: String,
+        /// Stop the resource first and wait for it (on the live cluster)
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        mutate: MutateArgs,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CleanupArgs {
+    /// The resource (default: every resource with failures); a clone or group means its
+    /// primitives
+    pub resource: Option<String>,
+    /// Only on this node
+    #[arg(long, short = 'N', value_name = "NODE")]
+    pub node: Option<String>,
+    /// Only the failures of this operation (e.g. monitor, start)
+    #[arg(long, short = 'n', value_name = "OP")]
+    pub operation: Option<String>,
+    /// With --operation: its interval (10s, 10000ms, PT10S; default 0 = one-shot)
+    #[arg(long, short = 'I', value_name = "INTERVAL")]
+    pub interval: Option<String>,
+    #[command(flatten)]
+    pub mutate: MutateArgs,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+/// Cleans up (or refreshes) as asked, saying what was cleaned. Shared with `failcount delete`.
+pub fn run_cleanup(
+    cluster: &dyn Cluster,
+    req: &CleanupRequest,
+    m: &MutateArgs,
+    w: &WaitArgs,
+) -> CommandResult {
+    let timeout = w.timeout(cluster)?;
+    let cib = if cluster.is_live() {
+        let mut on_busy = |dc: &str| {
+            eprintln!("pgcrm: the cluster is busy (DC {dc}): waiting for it to be idle before cleaning up");
+        };
+        wait::wait_idle(
+            cluster,
+            timeout.unwrap_or(mutate::DEFAULT_WAIT),
+            &mut on_busy,
+        )?
+    } else {
+        cluster.query_cib()?
+    };
+    let items = cleanup::plan(&cib, req)?;
+    let verb = if req.refresh { "refresh" } else { "clean up" };
+    if items.is_empty() {
+        let mut what = req.resource.clone().unwrap_or_else(|| "no resource".into());
+        if req.resource.is_some() {
+            what = format!("{what} has no");
+        } else {
+            what.push_str(" has");
+        }
+        return print_out(&format!(
+            "Nothing to {verb}: {what} {}{}{}\n",
+            if req.refresh { "history" } else { "failures" },
+            req.operation
+                .as_ref()
+                .map(|o| format!(" of {o}"))
+                .unwrap_or_default(),
+            req.node
+                .as_ref()
+                .map(|n| format!(" on {n}"))
+                .unwrap_or_default()
+        ));
+    }
+    let targets: Vec<_> = items.iter().map(|i| i.target.clone()).collect();
+    let done = if req.refresh {
+        "Refreshed"
+    } else {
+        "Cleaned up"
+    };
+    if m.dry_run {
+        let mut text = String::new();
+        for i in &items {
+            text.push_str(&format!("Dry run: would {verb} {i}\n"));
+        }
+        if !cluster.is_live() {
+            let change = pgcrm::cluster::simulated_cleanup(&cib, &targets);
+            let mut after = cib.tree.clone();
+            change
+                .apply_to(&mut after)
+                .map_err(|e| pgcrm::Error::Usage(e.to_string()))?;
+            text.push_str(&mutate::diff(
+                &cib.tree.to_xml_pretty(),
+                &after.to_xml_pretty(),
+                &cluster.origin(),
+            ));
+        }
+        return print_out(&text);
+    }
+    let cleaned = cluster.cleanup(&cib, &targets)?;
+    let mut text = String::new();
+    if cleaned.simulated {
+        text.push_str(&format!(
+            "Simulated on {} (no cluster to re-probe): the failures were removed from the status section\n",
+            cluster.origin()
+        ));
+    }
+    for i in &items {
+        text.push_str(&format!("{done} {i}\n"));
+    }
+    print_out(&text)?;
+    if let Some(t) = timeout {
+        let expect = if req.operation.is_some() {
+            Expect::Settled
+        } else {
+            Expect::NoFailures {
+                items: items
+                    .iter()
+                    .map(|i| (i.node.clone(), i.resource.clone()))
+                    .collect(),
+            }
+        };
+        mutate::follow(cluster, &expect, t)?;
+    }
+    Ok(())
 }
 
 fn json<T: serde::Serialize>(value: &T) -> CommandResult {
@@ -346,6 +502,62 @@ pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
             let cib = cluster.query_cib()?;
             let value = if manage { None } else { Some("false") };
             let plan = resource::plan_meta(&cib, resource, "is-managed", value)?;
+            mutate::commit(cluster, &plan, m).map(|_| ())
+        }
+        ResourceCommand::Cleanup(a) => run_cleanup(
+            cluster,
+            &CleanupRequest {
+                resource: a.resource.clone(),
+                node: a.node.clone(),
+                operation: a.operation.clone(),
+                interval: a.interval.clone(),
+                refresh: false,
+            },
+            &a.mutate,
+            &a.wait,
+        ),
+        ResourceCommand::Refresh {
+            resource,
+            node,
+            mutate: m,
+            wait: w,
+        } => run_cleanup(
+            cluster,
+            &CleanupRequest {
+                resource: resource.clone(),
+                node: node.clone(),
+                refresh: true,
+                ..CleanupRequest::default()
+            },
+            m,
+            w,
+        ),
+        ResourceCommand::Delete {
+            resource,
+            force,
+            mutate: m,
+            wait: w,
+        } => {
+            let timeout = w.timeout(cluster)?;
+            let mut cib = cluster.query_cib()?;
+            let active = !resource::active_instances_of(&cib, resource)?.is_empty();
+            if active && *force && !m.dry_run && cluster.is_live() {
+                // Names checked before anything changes; then stop it, wait until it is
+                // stopped, and delete what is left.
+                resource::plan_delete(&cib, resource, true)?;
+                let stop = resource::plan_meta(&cib, resource, "target-role", Some("Stopped"))?;
+                mutate::commit(cluster, &stop, m)?;
+                let id = resource::any_resource(&cib, resource)?.id().to_string();
+                mutate::follow(
+                    cluster,
+                    &Expect::Stopped { resource: id },
+                    timeout.unwrap_or(mutate::DEFAULT_WAIT),
+                )?;
+                cib = cluster.query_cib()?;
+            }
+            // On a file nothing runs: --force deletes what the status section calls active.
+            let allow_active = *force && (!cluster.is_live() || m.dry_run);
+            let plan = resource::plan_delete(&cib, resource, allow_active)?;
             mutate::commit(cluster, &plan, m).map(|_| ())
         }
     }

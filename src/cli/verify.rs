@@ -4,9 +4,12 @@
 
 use super::{print_out, CommandContext, CommandError, CommandResult, OutputFormat};
 use pgcrm::error::exit;
+use pgcrm::ops::status::ProbeOptions;
 use pgcrm::ops::verify::{self, VerifyOptions};
+use pgcrm::pg::target::{ConfigFile, PgEnv};
 use pgcrm::rules::Severity;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Where corosync keeps its configuration on every distribution Pacemaker supports.
 const DEFAULT_COROSYNC_CONF: &str = "/etc/corosync/corosync.conf";
@@ -46,6 +49,18 @@ pub struct Args {
         default_value = "/usr/lib/ocf"
     )]
     pub ocf_root: PathBuf,
+    /// Also check each node's PostgreSQL (PG701-PG710): wal_level, hot_standby,
+    /// max_wal_senders, where synchronous_standby_names comes from, archiving, slots, and the
+    /// agent's PGSQL.lock on this node. Servers are reached as `pgcrm status` reaches them
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: how long each node's PostgreSQL (connect and query) may take
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = super::status::parse_duration, requires = "live")]
+    pub pg_timeout: Duration,
+    /// With --live: config file with per-node conninfo ([nodes.NODE] conninfo = "...");
+    /// read when it exists
+    #[arg(long, value_name = "PATH", default_value = pgcrm::pg::target::DEFAULT_CONFIG)]
+    pub config: PathBuf,
 }
 
 /// The inputs of the rules besides the CIB: the agents under `ocf_root` (unless
@@ -65,12 +80,29 @@ pub fn options(
     VerifyOptions {
         ocf_root: (!no_agents).then(|| ocf_root.to_path_buf()),
         corosync,
+        live: None,
     }
 }
 
 pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
     let cluster = ctx.cluster();
-    let opts = options(ctx, &args.corosync_conf, args.no_agents, &args.ocf_root);
+    let live_opts = if args.live {
+        let explicit = args.config.as_path() != Path::new(pgcrm::pg::target::DEFAULT_CONFIG);
+        Some(ProbeOptions {
+            enabled: true,
+            timeout: args.pg_timeout,
+            config: ConfigFile::load(Some(args.config.as_path()).filter(|_| explicit))?,
+            env: PgEnv::from_lookup(|k| std::env::var(k).ok()),
+            local_node: super::status::local_node(),
+            ..ProbeOptions::default()
+        })
+    } else {
+        None
+    };
+    let opts = VerifyOptions {
+        live: live_opts,
+        ..options(ctx, &args.corosync_conf, args.no_agents, &args.ocf_root)
+    };
     let report = verify::verify(cluster.as_ref(), &opts)?;
     match ctx.global.output {
         OutputFormat::Json => {

@@ -248,8 +248,9 @@ fn is_failure_attribute(name: &str, rsc: &str, operation: &Option<(String, u64)>
 
 /// The status-section edits that make a CIB look as it would after a cleanup (or refresh)
 /// and a re-probe that found nothing wrong: fail counts and last-failure times gone, failed
-/// operations (or, for refresh, the whole history) forgotten.
-fn simulated_cleanup(base: &Cib, targets: &[CleanupTarget]) -> CibChange {
+/// operations forgotten. A refresh keeps the rest of the history: deleting it would make
+/// every resource look stopped, which no re-probe of a running resource would find.
+pub fn simulated_cleanup(base: &Cib, targets: &[CleanupTarget]) -> CibChange {
     let mut change = CibChange::new(CibVersion::of(base));
     let tree = &base.tree;
     for t in targets {
@@ -299,8 +300,7 @@ fn simulated_cleanup(base: &Cib, targets: &[CleanupTarget]) -> CibChange {
         }) else {
             continue;
         };
-        if t.refresh && t.operation.is_none() {
-            change.delete(rsc_path);
+        if !t.delete_history {
             continue;
         }
         let model = base
@@ -313,7 +313,7 @@ fn simulated_cleanup(base: &Cib, targets: &[CleanupTarget]) -> CibChange {
                 op.operation == *task && op.interval_ms == *interval
             });
             let failed = history::is_failure(op, true) || op.id.contains("_last_failure_");
-            if matches && (failed || t.refresh) {
+            if matches && failed {
                 change.delete(rsc_path.child("lrm_rsc_op", &op.id));
             }
         }

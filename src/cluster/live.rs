@@ -47,7 +47,7 @@ impl Cluster for LiveCluster {
     }
 
     fn apply(&self, base: &Cib, change: &CibChange) -> Result<Applied> {
-        if change.touches_status() {
+        if change.touches_status() && !change.status_edits_remove_nodes_only() {
             // Status belongs to the controller and attrd on a live cluster.
             return Err(Error::Usage(
                 "a change of the live status section must go through attrd or the controller"
@@ -96,6 +96,9 @@ impl Cluster for LiveCluster {
                 t.operation.as_ref().map(|(task, _)| task.as_str()),
                 interval.as_deref(),
             )?;
+            if !t.delete_history {
+                continue;
+            }
             let online = base
                 .status
                 .iter()

@@ -8,7 +8,7 @@
 mod file;
 mod live;
 
-pub use file::CibFile;
+pub use file::{simulated_cleanup, CibFile};
 pub use live::LiveCluster;
 
 use crate::cib::change::CibChange;
@@ -78,6 +78,8 @@ pub struct CleanupTarget {
     pub operation: Option<(String, u64)>,
     /// `refresh`: forget the whole history, not only the failures.
     pub refresh: bool,
+    /// The node has a history of this resource to delete (else only fail counts are cleared).
+    pub delete_history: bool,
 }
 
 /// What a cleanup did.

@@ -129,8 +129,9 @@ pub fn plan_load(
         &result,
         format!("{} after loading {origin}", cluster.origin()),
         checks,
+        None,
     )?;
-    let known = verify::verify_cib(&plan.base, cluster.origin(), checks)?
+    let known = verify::verify_cib(&plan.base, cluster.origin(), checks, None)?
         .findings
         .into_iter()
         .map(|f| (f.rule, f.object))

@@ -4,10 +4,13 @@
 
 pub mod attribute;
 pub mod check;
+pub mod cleanup;
 pub mod config;
 pub mod config_init;
+pub mod node;
 pub mod plan;
 pub mod problems;
+pub mod rebuild;
 pub mod resource;
 pub mod status;
 pub mod verify;

@@ -21,6 +21,17 @@ pub struct Plan {
     pub risk: Option<String>,
     /// Things the operator should know (risks accepted with --force...).
     pub notes: Vec<String>,
+    /// Transient node attributes (lifetime reboot) to set (`Some`) or delete (`None`) after
+    /// the change: they live in the status section, which belongs to attrd on a live cluster.
+    pub transient: Vec<TransientEdit>,
+}
+
+/// A transient node attribute to set or delete (`standby --lifetime reboot`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransientEdit {
+    pub node: String,
+    pub name: String,
+    pub value: Option<String>,
 }
 
 impl Plan {
@@ -32,7 +43,13 @@ impl Plan {
             actions: Vec::new(),
             risk: None,
             notes: Vec::new(),
+            transient: Vec::new(),
         }
+    }
+
+    /// Nothing to change.
+    pub fn is_empty(&self) -> bool {
+        self.change.is_empty() && self.transient.is_empty()
     }
 
     /// The CIB before and after the change, as `cibadmin -Q` would print them.
@@ -44,8 +61,25 @@ impl Plan {
         Ok((self.base.tree.to_xml_pretty(), after.to_xml_pretty()))
     }
 
+    /// Applies the change, then the transient attributes (on the CIB as it is after the
+    /// change: a file's version moved). Returns the version after the change, or the base
+    /// version when the plan only has transient attributes.
     pub fn apply(&self, cluster: &dyn Cluster) -> Result<Applied> {
-        cluster.apply(&self.base, &self.change)
+        let mut applied = Applied {
+            version: CibVersion::of(&self.base),
+        };
+        if !self.change.is_empty() {
+            applied = cluster.apply(&self.base, &self.change)?;
+        }
+        for t in &self.transient {
+            let now = if self.change.is_empty() {
+                self.base.clone()
+            } else {
+                cluster.query_cib()?
+            };
+            cluster.set_transient_attribute(&now, &t.node, &t.name, t.value.as_deref())?;
+        }
+        Ok(applied)
     }
 }
 

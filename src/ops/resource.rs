@@ -316,6 +316,11 @@ pub enum Expect {
     Stopped { resource: String },
     /// `resource` active somewhere.
     Active { resource: String },
+    /// No resource active on `node` (after standby).
+    NodeEmpty { node: String },
+    /// No failed operation and no fail count left of these (node, resource instance) pairs
+    /// (after a cleanup: a failure that comes back means the cause is still there).
+    NoFailures { items: Vec<(String, String)> },
     /// Nothing in particular: the cluster has finished acting.
     Settled,
 }
@@ -349,6 +354,20 @@ impl Expect {
                 .any(|(n, r)| n == node && role_ok(*role, *r)),
             Expect::Stopped { resource } => inst(resource).is_empty(),
             Expect::Active { resource } => !inst(resource).is_empty(),
+            Expect::NodeEmpty { node } => st.node(node).is_none_or(|n| n.resources_running == 0),
+            Expect::NoFailures { items } => {
+                let base = |id: &str| id.split(':').next().unwrap_or(id).to_string();
+                let failed = |node: &str, rsc: &str| {
+                    st.failures
+                        .iter()
+                        .any(|f| f.node == node && base(&f.resource) == base(rsc))
+                        || st
+                            .fail_counts
+                            .iter()
+                            .any(|f| f.node == node && base(&f.resource) == base(rsc))
+                };
+                !items.iter().any(|(n, r)| failed(n, r))
+            }
             Expect::Settled => true,
         }
     }
@@ -372,6 +391,13 @@ impl Expect {
             } => format!("{resource} not {} on {node}", role.as_str()),
             Expect::Stopped { resource } => format!("{resource} stopped"),
             Expect::Active { resource } => format!("{resource} active"),
+            Expect::NodeEmpty { node } => format!("no resource active on {node}"),
+            Expect::NoFailures { items } => {
+                let mut names: Vec<String> =
+                    items.iter().map(|(n, r)| format!("{r} on {n}")).collect();
+                names.dedup();
+                format!("no failure of {}", names.join(", "))
+            }
             Expect::Settled => "the cluster settled".into(),
         }
     }
@@ -792,6 +818,114 @@ pub fn plan_meta(cib: &Cib, resource: &str, name: &str, value: Option<&str>) -> 
         plan.notes.push(format!(
             "{id} already has {name}={}: nothing to do",
             value.unwrap_or("(unset)")
+        ));
+    }
+    Ok(plan)
+}
+
+/// Where `resource` (any depth) is active now: (node, role) per instance.
+pub fn active_instances_of(cib: &Cib, resource: &str) -> Result<Vec<(String, Role)>> {
+    Ok(locate(cib, resource)?.instances)
+}
+
+/// Plans `resource delete RSC`: the resource (top level) and, in the same change, every
+/// constraint that references it or anything inside it (a constraint with resource sets loses
+/// only the references, or the set when nothing else is in it). Refused while the resource is
+/// active unless `allow_active` (the caller stopped it first, or it is a file: nothing runs).
+pub fn plan_delete(cib: &Cib, resource: &str, allow_active: bool) -> Result<Plan> {
+    let target = top_level(cib, resource)?;
+    let rsc = target.resource.id().to_string();
+    let active = active_instances_of(cib, &rsc)?;
+    if !active.is_empty() && !allow_active {
+        let on: Vec<String> = active
+            .iter()
+            .map(|(n, r)| {
+                if *r == Role::Started {
+                    n.clone()
+                } else {
+                    format!("{n} ({})", r.as_str())
+                }
+            })
+            .collect();
+        return Err(Error::Unsafe(format!(
+            "resource '{rsc}' is active on {}: stop it first (pgcrm resource stop {rsc}), or --force stops it and waits",
+            on.join(", ")
+        )));
+    }
+    // The resource and everything inside it.
+    let mut ids: Vec<String> = vec![rsc.clone()];
+    match target.resource {
+        Resource::Group(g) => ids.extend(g.members.iter().map(|m| m.id.clone())),
+        Resource::Clone(c) => {
+            ids.push(c.child.id().to_string());
+            ids.extend(c.child.primitives().iter().map(|p| p.id.clone()));
+        }
+        Resource::Bundle(b) => ids.extend(b.primitive.iter().map(|p| p.id.clone())),
+        Resource::Primitive(_) => {}
+    }
+    let refers = |v: Option<&str>| v.is_some_and(|v| ids.iter().any(|i| i == v));
+    let mut plan = Plan::new(cib.clone());
+    let cons = constraints_path();
+    if let Some(section) = cons.find(&cib.tree) {
+        for c in &section.children {
+            let path = cons.child(&c.name, c.id());
+            let direct = ["rsc", "with-rsc", "first", "then"]
+                .iter()
+                .any(|a| refers(c.attr(a)));
+            let sets: Vec<&Element> = c.children_named("resource_set").collect();
+            let in_sets = |s: &Element| {
+                s.children_named("resource_ref")
+                    .filter(|r| refers(Some(r.id())))
+                    .count()
+            };
+            if direct
+                || (!sets.is_empty()
+                    && sets
+                        .iter()
+                        .all(|s| in_sets(s) == s.children_named("resource_ref").count()))
+            {
+                plan.change.delete(path);
+                plan.actions
+                    .push(format!("Removing {} {} (references {rsc})", c.name, c.id()));
+                continue;
+            }
+            for s in &sets {
+                let n = in_sets(s);
+                if n == 0 {
+                    continue;
+                }
+                let set_path = path.child("resource_set", s.id());
+                if n == s.children_named("resource_ref").count() {
+                    plan.change.delete(set_path);
+                    plan.actions.push(format!(
+                        "Removing resource set {} from {} {}",
+                        s.id(),
+                        c.name,
+                        c.id()
+                    ));
+                } else {
+                    for r in s.children_named("resource_ref") {
+                        if refers(Some(r.id())) {
+                            plan.change.delete(set_path.child("resource_ref", r.id()));
+                        }
+                    }
+                    plan.actions.push(format!(
+                        "Removing {rsc} from resource set {} of {} {}",
+                        s.id(),
+                        c.name,
+                        c.id()
+                    ));
+                }
+            }
+        }
+    }
+    let path = resource_path(cib, &rsc).ok_or_else(|| no_such("resource", &rsc, []))?;
+    let kind = path.0.last().map(|s| s.tag.clone()).unwrap_or_default();
+    plan.change.delete(path);
+    plan.actions.push(format!("Deleting {kind} {rsc}"));
+    if !active.is_empty() {
+        plan.notes.push(format!(
+            "{rsc} is still recorded as active in the status section; the cluster treats it as an orphan and stops it"
         ));
     }
     Ok(plan)

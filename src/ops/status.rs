@@ -140,39 +140,52 @@ pub fn report_with(cluster: &dyn Cluster, opts: &StatusOptions) -> crate::Result
     let cib = cluster.query_cib()?;
     let mut report = build(&cib, cluster.origin());
     if let Some(pg) = report.postgresql.as_mut() {
-        let p = &opts.probes;
-        let only_configured = !cluster.is_live();
-        let has_conninfo = p
-            .config
-            .as_ref()
-            .is_some_and(|c| c.nodes.values().any(|n| n.conninfo.is_some()));
-        if !p.enabled {
-            pg.probes = "skipped: --no-pg".into();
-        } else if only_configured && !has_conninfo {
-            pg.probes =
-                "skipped: a saved CIB gives no server addresses (add conninfo to the config)"
-                    .into();
-        } else {
-            let addresses = std::fs::read_to_string(&p.corosync_conf)
-                .map(|t| target::corosync_addresses(&t))
-                .unwrap_or_default();
-            let params = pg_params(&cib, &pg.resource);
-            let nodes: Vec<String> = pg.nodes.iter().map(|n| n.node.clone()).collect();
-            let targets = target::targets(&TargetInputs {
-                nodes: &nodes,
-                params: &params,
-                addresses: &addresses,
-                config: p.config.as_ref(),
-                env: &p.env,
-                local_node: p.local_node.as_deref(),
-                only_configured,
-                timeout: p.timeout,
-            })?;
-            attach_probes(pg, probe::probe_all(targets, p.timeout));
+        match probe_targets(&cib, pg, &opts.probes, cluster.is_live())? {
+            Ok(targets) => attach_probes(pg, probe::probe_all(targets, opts.probes.timeout)),
+            Err(skipped) => pg.probes = skipped,
         }
     }
     report.problems = problems::evaluate(&cib, &report, &opts.thresholds);
     Ok(report)
+}
+
+/// How to reach each node's PostgreSQL server (`pg.nodes`), as `opts` says; `Ok(Err(why))`
+/// when probing is off or impossible (`skipped: ...`). Shared by `status` and `verify --live`
+/// so both reach the servers the same way.
+pub fn probe_targets(
+    cib: &Cib,
+    pg: &PgSummary,
+    p: &ProbeOptions,
+    live_cluster: bool,
+) -> crate::Result<Result<Vec<target::Target>, String>> {
+    let only_configured = !live_cluster;
+    let has_conninfo = p
+        .config
+        .as_ref()
+        .is_some_and(|c| c.nodes.values().any(|n| n.conninfo.is_some()));
+    if !p.enabled {
+        return Ok(Err("skipped: --no-pg".into()));
+    }
+    if only_configured && !has_conninfo {
+        return Ok(Err(
+            "skipped: a saved CIB gives no server addresses (add conninfo to the config)".into(),
+        ));
+    }
+    let addresses = std::fs::read_to_string(&p.corosync_conf)
+        .map(|t| target::corosync_addresses(&t))
+        .unwrap_or_default();
+    let params = pg_params(cib, &pg.resource);
+    let nodes: Vec<String> = pg.nodes.iter().map(|n| n.node.clone()).collect();
+    Ok(Ok(target::targets(&TargetInputs {
+        nodes: &nodes,
+        params: &params,
+        addresses: &addresses,
+        config: p.config.as_ref(),
+        env: &p.env,
+        local_node: p.local_node.as_deref(),
+        only_configured,
+        timeout: p.timeout,
+    })?))
 }
 
 /// The report of a CIB alone: Pacemaker's view, no PostgreSQL probe.

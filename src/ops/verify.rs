@@ -1,12 +1,17 @@
 //! `verify`: gathers what the rules need (the CIB through the `Cluster` trait, the installed
 //! agents' meta-data, corosync.conf files), runs `crate::rules`, and returns the findings as
 //! one serialisable report: the JSON contract of `pgcrm verify --output json` (docs/verify.md).
-//! Runs agents' `meta-data` action only; never prints.
+//! With `--live` it also reads each node's PostgreSQL settings (through status' probe targets
+//! and connections) and the agent's lock file on this node. Runs agents' `meta-data` action
+//! and read-only queries only; never prints.
 
 use crate::cib::Cib;
 use crate::cluster::Cluster;
 use crate::corosync::CorosyncConf;
+use crate::ops::status::{self, ProbeOptions};
+use crate::pg::settings;
 use crate::rules::agents::{builtin, AgentInfo, AgentMeta, Agents};
+use crate::rules::live::{self, LiveFacts, LiveNode, LockFile};
 use crate::rules::{self, Finding, Severity};
 use crate::{Error, Result};
 use serde::Serialize;
@@ -28,6 +33,8 @@ pub struct VerifyOptions {
     pub ocf_root: Option<PathBuf>,
     /// This cluster's corosync.conf first, then other clusters' (for PG604).
     pub corosync: Vec<PathBuf>,
+    /// `--live`: how to reach the PostgreSQL servers; None checks the configuration only.
+    pub live: Option<ProbeOptions>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +49,18 @@ pub struct VerifyReport {
     pub counts: Counts,
     /// Worst first, then by rule id and object.
     pub findings: Vec<Finding>,
+    /// `--live` only: what each node's server and this node's lock file said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveReport>,
+}
+
+/// The live part of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveReport {
+    /// `live`, or `skipped: <why>` (no PostgreSQL resource, a saved CIB without conninfo).
+    pub probes: String,
+    #[serde(flatten)]
+    pub facts: LiveFacts,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,12 +84,23 @@ impl VerifyReport {
 
 /// Reads the CIB from `cluster` and the other inputs named in `opts`, and runs every rule.
 pub fn verify(cluster: &dyn Cluster, opts: &VerifyOptions) -> Result<VerifyReport> {
-    verify_cib(&cluster.query_cib()?, cluster.origin(), opts)
+    let cib = cluster.query_cib()?;
+    let live = match &opts.live {
+        Some(p) => Some(gather_live(&cib, cluster, p)?),
+        None => None,
+    };
+    verify_cib(&cib, cluster.origin(), opts, live)
 }
 
 /// Runs every rule on a CIB already read (or not yet written: `config load` checks the CIB
-/// it would write), with the other inputs named in `opts`.
-pub fn verify_cib(cib: &Cib, source: String, opts: &VerifyOptions) -> Result<VerifyReport> {
+/// it would write), with the other inputs named in `opts` and the live facts gathered (the
+/// servers are not asked here: `opts.live` is `verify`'s business).
+pub fn verify_cib(
+    cib: &Cib,
+    source: String,
+    opts: &VerifyOptions,
+    live: Option<LiveReport>,
+) -> Result<VerifyReport> {
     let confs = opts
         .corosync
         .iter()
@@ -80,15 +110,100 @@ pub fn verify_cib(cib: &Cib, source: String, opts: &VerifyOptions) -> Result<Ver
         Some(root) => installed_agents(cib, root),
         None => Agents::builtin(cib),
     };
-    Ok(report(cib, source, &agents, &confs))
+    Ok(report(cib, source, &agents, &confs, live))
+}
+
+/// Asks every node's server for its settings and looks for the agent's lock file here.
+fn gather_live(cib: &Cib, cluster: &dyn Cluster, p: &ProbeOptions) -> Result<LiveReport> {
+    let placed = rules::placed(cib);
+    let pg_status = status::report_from_cib(cib, cluster.origin()).postgresql;
+    let (Some(pg), Some(summary)) = (live::pg_resource(&placed), pg_status) else {
+        return Ok(LiveReport {
+            probes: "skipped: the configuration has no PostgreSQL resource".into(),
+            facts: LiveFacts::default(),
+        });
+    };
+    let mut facts = LiveFacts {
+        resource: pg.prim.id.clone(),
+        local_node: p.local_node.clone(),
+        nodes: Vec::new(),
+    };
+    let answers = match status::probe_targets(cib, &summary, p, cluster.is_live())? {
+        Ok(targets) => settings::read_all(targets, p.timeout),
+        // nothing was asked: one line in the report, not one finding per node
+        Err(skipped) => {
+            return Ok(LiveReport {
+                probes: skipped,
+                facts,
+            })
+        }
+    };
+    let is_pgsql = rules::pg_agent(pg.prim) == Some(rules::PgAgent::Pgsql);
+    let lock_path = Path::new(&live::tmpdir(pg)).join("PGSQL.lock");
+    for row in &summary.nodes {
+        let answer = answers.iter().find(|a| a.node == row.node);
+        let lock_file = if !is_pgsql {
+            LockFile::NotChecked {
+                reason: "the agent keeps no PGSQL.lock".into(),
+            }
+        } else if !cluster.is_live() {
+            LockFile::NotChecked {
+                reason: "a saved CIB: the lock files are on the nodes".into(),
+            }
+        } else if p.local_node.as_deref() != Some(row.node.as_str()) {
+            LockFile::NotChecked {
+                reason: "not this node: run pgcrm verify --live there".into(),
+            }
+        } else {
+            lock_file(&lock_path)
+        };
+        facts.nodes.push(LiveNode {
+            node: row.node.clone(),
+            role: row.role,
+            target: answer.map(|a| a.target.clone()),
+            settings: answer.and_then(|a| a.settings.clone()),
+            error: match answer {
+                Some(a) => a.error.clone(),
+                None => Some(
+                    "no conninfo for this node in the config (a saved CIB gives no addresses)"
+                        .into(),
+                ),
+            },
+            lock_file,
+        });
+    }
+    Ok(LiveReport {
+        probes: "live".into(),
+        facts,
+    })
+}
+
+/// Whether `path` exists; a directory pgcrm may not read (tmpdir is the database owner's,
+/// mode 0700) is said so, not guessed.
+fn lock_file(path: &Path) -> LockFile {
+    let shown = path.display().to_string();
+    match path.try_exists() {
+        Ok(true) => LockFile::Present { path: shown },
+        Ok(false) => LockFile::Absent { path: shown },
+        Err(e) => LockFile::NotChecked {
+            reason: format!("cannot read {shown}: {e} (run as root or the database owner)"),
+        },
+    }
 }
 
 /// The report for an already gathered input (used by tests with fixture agents).
-pub fn report(cib: &Cib, source: String, agents: &Agents, confs: &[CorosyncConf]) -> VerifyReport {
+pub fn report(
+    cib: &Cib,
+    source: String,
+    agents: &Agents,
+    confs: &[CorosyncConf],
+    live: Option<LiveReport>,
+) -> VerifyReport {
     let mut findings = rules::check(&rules::Input {
         cib,
         agents,
         corosync: confs,
+        live: live.as_ref().map(|l| &l.facts),
     });
     for f in &mut findings {
         if f.file.is_none() {
@@ -120,6 +235,7 @@ pub fn report(cib: &Cib, source: String, agents: &Agents, confs: &[CorosyncConf]
             .collect(),
         counts,
         findings,
+        live,
     }
 }
 
@@ -227,6 +343,7 @@ mod tests {
         let opts = VerifyOptions {
             ocf_root: Some(fixture("verify/ocf-old")),
             corosync: vec![],
+            live: None,
         };
         let r = verify(&cluster, &opts).unwrap();
         let ids: Vec<_> = r.findings.iter().map(|f| f.rule).collect();

@@ -98,10 +98,15 @@ fn new_actions(cib: &Cib, seen: &HashMap<(String, String), i64>) -> Vec<Action> 
     out.into_iter().map(|(_, a)| a).collect()
 }
 
+/// The operations recorded in `after` that were not in `before`, oldest first.
+pub fn completed_between(before: &Cib, after: &Cib) -> Vec<Action> {
+    new_actions(after, &recorded(before))
+}
+
 /// A one-shot operation (start, stop, promote...) recorded as pending. Recurring monitors
 /// are left out: the controller can leave a pending record of one behind after the resource
 /// stopped (seen live after a switchover), and the DC's S_IDLE covers them anyway.
-fn pending(cib: &Cib) -> bool {
+pub fn pending(cib: &Cib) -> bool {
     cib.status
         .iter()
         .flat_map(|ns| ns.lrm_resources.iter())
@@ -125,13 +130,18 @@ pub fn wait(
     let start = Instant::now();
     let mut cib = cluster.query_cib()?;
     let mut seen = recorded(&cib);
+    // Whether the cluster was seen acting: an expectation that holds from the start (the
+    // cluster settled, a node online again) is only met once the DC had a chance to start
+    // the transition the change causes, not in the moment before it noticed.
+    let mut busy_seen = false;
     loop {
         let holds = expect.holds(&cib);
         let idle = !pending(&cib) && cluster.dc_state()?.is_none_or(|s| s == "S_IDLE");
-        if holds && idle {
+        busy_seen |= !idle;
+        let elapsed = start.elapsed();
+        if holds && idle && (busy_seen || elapsed >= SETTLE_GRACE) {
             return Ok(cib);
         }
-        let elapsed = start.elapsed();
         if idle && !holds && elapsed >= SETTLE_GRACE {
             return Err(Error::Unsatisfied(format!(
                 "the cluster settled, but not as requested: {} does not hold",
@@ -154,8 +164,51 @@ pub fn wait(
         watch.changed(step)?;
         cib = cluster.query_cib()?;
         for a in new_actions(&cib, &seen) {
+            busy_seen = true;
             on_action(&a);
         }
         seen = recorded(&cib);
+    }
+}
+
+/// Waits until the DC is idle and no one-shot operation is pending, at most `timeout`; calls
+/// `on_busy` once with the DC's state when it has to wait. Returns the CIB read then. A
+/// cleanup must not run during a transition: deleting the history of a resource whose start
+/// is in flight makes the controller cancel it.
+pub fn wait_idle(
+    cluster: &dyn Cluster,
+    timeout: Duration,
+    on_busy: &mut dyn FnMut(&str),
+) -> Result<Cib> {
+    let start = Instant::now();
+    let mut watch: Option<Box<dyn crate::cluster::Watch>> = None;
+    let mut told = false;
+    loop {
+        let cib = cluster.query_cib()?;
+        let dc = cluster.dc_state()?;
+        let busy = pending(&cib) || dc.as_deref().is_some_and(|s| s != "S_IDLE");
+        if !busy {
+            return Ok(cib);
+        }
+        if !told {
+            told = true;
+            on_busy(dc.as_deref().unwrap_or("unknown"));
+        }
+        let elapsed = start.elapsed();
+        if elapsed >= timeout {
+            return Err(Error::Timeout(format!(
+                "timed out after {}s waiting for the cluster to be idle (DC: {}); nothing was changed",
+                timeout.as_secs(),
+                dc.as_deref().unwrap_or("unknown")
+            )));
+        }
+        if watch.is_none() {
+            watch = Some(cluster.watch()?);
+        }
+        // The DC's state changes without a CIB change: poll at least once a second.
+        let step = (timeout - elapsed).min(Duration::from_secs(1));
+        if let Some(w) = watch.as_mut() {
+            w.changed(step)?;
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! in a fact, a target description or an error message.
 
 pub mod probe;
+pub mod settings;
 pub mod target;
 
 use serde::{Serialize, Serializer};

@@ -39,6 +39,32 @@ const SQL_SLOTS: &str = "SELECT slot_name, slot_type, active, restart_lsn, \
 
 /// Probes every target at once; returns one result per target, in the targets' order.
 pub fn probe_all(targets: Vec<Target>, timeout: Duration) -> Vec<NodeProbe> {
+    let sql = format!("{SQL_SELF}; {SQL_REPLICATION}; {SQL_SLOTS}");
+    run_all(targets, timeout, &sql, facts_from)
+        .into_iter()
+        .map(|(t, elapsed, r)| match r {
+            Ok(facts) => NodeProbe {
+                node: t.node.clone(),
+                target: t.description.clone(),
+                elapsed_ms: elapsed.as_millis() as u64,
+                facts: Some(facts),
+                error: None,
+            },
+            Err(e) => failed(&t, elapsed, e),
+        })
+        .collect()
+}
+
+/// Runs one read-only `sql` text (simple query protocol) on every target at once, each
+/// connection and query bounded by `timeout`, and types its messages with `parse`. The one
+/// connection code of pgcrm: `status`' probes and `verify --live` both go through it.
+/// Errors are redacted of the target's secrets.
+pub fn run_all<T: Send + 'static>(
+    targets: Vec<Target>,
+    timeout: Duration,
+    sql: &str,
+    parse: fn(&[SimpleQueryMessage]) -> Result<T, String>,
+) -> Vec<(Target, Duration, Result<T, String>)> {
     if targets.is_empty() {
         return Vec::new();
     }
@@ -51,10 +77,10 @@ pub fn probe_all(targets: Vec<Target>, timeout: Duration) -> Vec<NodeProbe> {
             return targets
                 .into_iter()
                 .map(|t| {
-                    failed(
-                        &t,
+                    (
+                        t,
                         Duration::ZERO,
-                        format!("cannot start the probe runtime: {e}"),
+                        Err(format!("cannot start the probe runtime: {e}")),
                     )
                 })
                 .collect()
@@ -63,7 +89,17 @@ pub fn probe_all(targets: Vec<Target>, timeout: Duration) -> Vec<NodeProbe> {
     rt.block_on(async move {
         let handles: Vec<_> = targets
             .into_iter()
-            .map(|t| tokio::spawn(probe_one(t, timeout)))
+            .map(|t| {
+                let sql = sql.to_string();
+                tokio::spawn(async move {
+                    let t0 = Instant::now();
+                    let r = query_one(&t, timeout, &sql)
+                        .await
+                        .and_then(|msgs| parse(&msgs))
+                        .map_err(|e| redact(&e, &t.secrets));
+                    (t, t0.elapsed(), r)
+                })
+            })
             .collect();
         let mut out = Vec::with_capacity(handles.len());
         for h in handles {
@@ -86,38 +122,26 @@ fn failed(t: &Target, elapsed: Duration, error: String) -> NodeProbe {
     }
 }
 
-async fn probe_one(t: Target, timeout: Duration) -> NodeProbe {
-    let t0 = Instant::now();
-    let result = tokio::time::timeout(timeout, async {
+async fn query_one(
+    t: &Target,
+    timeout: Duration,
+    sql: &str,
+) -> Result<Vec<SimpleQueryMessage>, String> {
+    tokio::time::timeout(timeout, async {
         let (client, conn) = t.config.connect(NoTls).await.map_err(describe)?;
         let conn = tokio::spawn(conn);
-        let msgs = client
-            .simple_query(&format!("{SQL_SELF}; {SQL_REPLICATION}; {SQL_SLOTS}"))
-            .await
-            .map_err(describe);
+        let msgs = client.simple_query(sql).await.map_err(describe);
         drop(client);
         conn.abort();
         msgs
     })
-    .await;
-    match result {
-        Ok(Ok(msgs)) => match facts_from(&msgs) {
-            Ok(facts) => NodeProbe {
-                node: t.node.clone(),
-                target: t.description.clone(),
-                elapsed_ms: t0.elapsed().as_millis() as u64,
-                facts: Some(facts),
-                error: None,
-            },
-            Err(e) => failed(&t, t0.elapsed(), e),
-        },
-        Ok(Err(e)) => failed(&t, t0.elapsed(), e),
-        Err(_) => failed(
-            &t,
-            t0.elapsed(),
-            format!("no answer within {} ms (--pg-timeout)", timeout.as_millis()),
-        ),
-    }
+    .await
+    .unwrap_or_else(|_| {
+        Err(format!(
+            "no answer within {} ms (--pg-timeout)",
+            timeout.as_millis()
+        ))
+    })
 }
 
 /// The error and its causes on one line ("error connecting to server: Connection refused").

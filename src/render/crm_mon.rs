@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Local, TimeZone};
 use pgcrm::cib::Role;
-use pgcrm::state::{ClusterState, Failure, NodeKind, NodeStatus, ResourceKind, ResourceStatus};
+use pgcrm::state::{
+    target_role_is, ClusterState, Failure, NodeKind, NodeStatus, ResourceKind, ResourceStatus,
+};
 use std::fmt::Write as _;
 
 /// Which optional sections to print (crm_mon's -A, -f and -r).
@@ -390,13 +392,21 @@ fn container_flags(r: &ResourceStatus, with_kind: bool) -> Vec<String> {
             words.push("unique".to_string());
         }
     }
-    if r.disabled {
-        words.push("disabled".to_string());
-    }
+    // Pacemaker 2.1.5's order: unmanaged before disabled.
     if !r.managed {
         words.push("unmanaged".to_string());
     }
+    if r.disabled {
+        words.push("disabled".to_string());
+    }
     words
+}
+
+/// A clone's target-role as crm_mon reads it: the clone's own, else its first instance's.
+fn configured_role(r: &ResourceStatus) -> Option<&str> {
+    r.target_role
+        .as_deref()
+        .or_else(|| r.children.first().and_then(|c| c.target_role.as_deref()))
 }
 
 /// The role crm_mon prints: promotable clone instances that are merely started are Unpromoted.
@@ -443,11 +453,11 @@ fn primitive_line(r: &ResourceStatus, id: &str, with_nodes: bool) -> String {
     if r.pending.as_deref() == Some("monitor") {
         words.push("Monitoring".to_string());
     }
-    if r.disabled {
+    // crm_mon words a disabled instance by its target-role: Stopped is "disabled", Unpromoted
+    // in a promotable clone names the role.
+    if target_role_is(r.target_role.as_deref(), Role::Stopped) {
         words.push("disabled".to_string());
-    } else if r.target_role.as_deref() == Some("Unpromoted")
-        || r.target_role.as_deref() == Some("Slave")
-    {
+    } else if r.disabled {
         words.push(format!(
             "target-role:{}",
             r.target_role.as_deref().unwrap_or("")
@@ -531,9 +541,14 @@ fn clone(out: &mut String, state: &ClusterState, r: &ResourceStatus, depth: usiz
             _ => started.push(nodes[0]),
         }
     }
+    let unpromoted_label = if target_role_is(configured_role(r), Role::Unpromoted) {
+        "Unpromoted (target-role)"
+    } else {
+        "Unpromoted"
+    };
     for (label, mut list) in [
         ("Promoted", promoted),
-        ("Unpromoted", unpromoted),
+        (unpromoted_label, unpromoted),
         ("Started", started),
     ] {
         if !list.is_empty() {
@@ -562,7 +577,7 @@ fn clone(out: &mut String, state: &ClusterState, r: &ResourceStatus, depth: usiz
                 .collect();
             stopped.sort();
             if !stopped.is_empty() {
-                let label = if r.disabled {
+                let label = if target_role_is(configured_role(r), Role::Stopped) {
                     "Stopped (disabled)"
                 } else {
                     "Stopped"

@@ -475,6 +475,7 @@ mod tests {
             cib,
             agents: &agents,
             corosync: &[],
+            live: None,
         })
         .into_iter()
         .map(|f| f.rule)

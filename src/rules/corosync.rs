@@ -256,6 +256,7 @@ mod tests {
             cib: &cib,
             agents: &agents,
             corosync: confs,
+            live: None,
         })
         .into_iter()
         .map(|f| f.rule)

@@ -9,6 +9,7 @@ pub mod agents;
 pub mod cluster;
 pub mod corosync;
 pub mod deprecated;
+pub mod live;
 pub mod operations;
 pub mod postgres;
 
@@ -77,6 +78,8 @@ pub struct Input<'a> {
     /// The cluster's own corosync.conf first, then those of other clusters on the same
     /// network (compared for shared multicast addresses).
     pub corosync: &'a [crate::corosync::CorosyncConf],
+    /// What the live nodes said (`verify --live`); None runs the configuration rules only.
+    pub live: Option<&'a live::LiveFacts>,
 }
 
 /// Runs every rule; findings sorted worst first, then by rule id and object.
@@ -88,6 +91,9 @@ pub fn check(input: &Input) -> Vec<Finding> {
     deprecated::check(input, &mut out);
     postgres::check(input, &mut out);
     corosync::check(input, &mut out);
+    if let Some(facts) = input.live {
+        live::check(input, facts, &mut out);
+    }
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -222,6 +228,24 @@ pub const CATALOGUE: &[RuleInfo] = &[
         "cluster name differs between corosync and the CIB",
     ),
     r("PG610", W, "nodes differ between corosync and the CIB"),
+    r("PG701", E, "wal_level too low for streaming replication"),
+    r("PG702", E, "hot_standby off"),
+    r("PG703", E, "max_wal_senders below the number of nodes"),
+    r(
+        "PG704",
+        E,
+        "synchronous_standby_names set outside the agent's rep_mode.conf",
+    ),
+    r("PG705", W, "restore_command set but archive_mode off"),
+    r("PG706", E, "archive_mode on but no archive_command"),
+    r("PG707", W, "stale PGSQL.lock on a node that is not primary"),
+    r(
+        "PG708",
+        E,
+        "max_replication_slots below what replication_slot_name needs",
+    ),
+    r("PG709", W, "no archive, no slots and no wal_keep_size"),
+    r("PG710", I, "PostgreSQL not reachable: node not checked"),
 ];
 
 const fn r(id: &'static str, severity: Severity, title: &'static str) -> RuleInfo {
@@ -474,6 +498,7 @@ pub(crate) mod fixtures {
             cib,
             agents: &agents,
             corosync: &[],
+            live: None,
         })
     }
 

@@ -6,6 +6,7 @@
 
 pub mod history;
 mod resources;
+pub use resources::target_role_is;
 
 use crate::cib::{is_true, parse_score, Cib, LrmRscOp, NodeState, NvSets, Resource, Role};
 use serde::Serialize;

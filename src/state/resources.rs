@@ -143,7 +143,7 @@ impl<'a> Builder<'a> {
             promotable: None,
             unique: None,
             managed: meta.managed(self.maintenance_mode),
-            disabled: target_role.as_deref() == Some("Stopped"),
+            disabled: target_role_is(target_role.as_deref(), Role::Stopped),
             children,
             agent: None,
             role: None,
@@ -263,6 +263,9 @@ impl<'a> Builder<'a> {
             }
         }
         let mut st = self.container(&c.id, ResourceKind::Clone, &meta, children);
+        if c.promotable {
+            disable_unpromoted(&mut st);
+        }
         st.promotable = Some(c.promotable);
         st.unique = Some(unique);
         st
@@ -514,7 +517,7 @@ impl<'a> Builder<'a> {
             promotable: None,
             unique: None,
             managed: managed && !blocked && !on_maintenance_node,
-            disabled: target_role.as_deref() == Some("Stopped"),
+            disabled: target_role_is(target_role.as_deref(), Role::Stopped),
             children: Vec::new(),
             agent: Some(p.agent()),
             role: Some(role),
@@ -594,4 +597,21 @@ fn nth_ipv4(start: &str, n: usize) -> Option<String> {
     let ip: std::net::Ipv4Addr = start.parse().ok()?;
     let value = u32::from(ip).checked_add(u32::try_from(n).ok()?)?;
     Some(std::net::Ipv4Addr::from(value).to_string())
+}
+
+/// Whether a `target-role` value names `role` (legacy Master / Slave included).
+pub fn target_role_is(target_role: Option<&str>, role: Role) -> bool {
+    target_role.and_then(Role::parse) == Some(role)
+}
+
+/// In a promotable clone, `target-role=Unpromoted` disables the clone and everything in it,
+/// as Pacemaker's pe__resource_is_disabled says (crm_mon prints "(promotable, disabled)" and
+/// counts the instances as DISABLED): the role the clone exists for is switched off.
+fn disable_unpromoted(r: &mut ResourceStatus) {
+    if target_role_is(r.target_role.as_deref(), Role::Unpromoted) {
+        r.disabled = true;
+    }
+    for c in &mut r.children {
+        disable_unpromoted(c);
+    }
 }

@@ -24,6 +24,8 @@ pub fn comparable(text: &str, ours: bool) -> String {
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| !l.starts_with("  * Last updated:"))
+        // pgcrm's one-line banner above the crm_mon part (cli-* constraints left behind).
+        .filter(|l| !(ours && l.starts_with("Constraints left by move/ban:")))
         .collect();
     lines.join("\n").trim_end().to_string()
 }
