@@ -16,9 +16,6 @@ _pgcrm() {
             ",$1")
                 cmd="pgcrm"
                 ;;
-            pgcrm,agent)
-                cmd="pgcrm__subcmd__agent"
-                ;;
             pgcrm,attribute)
                 cmd="pgcrm__subcmd__attribute"
                 ;;
@@ -30,9 +27,6 @@ _pgcrm() {
                 ;;
             pgcrm,failcount)
                 cmd="pgcrm__subcmd__failcount"
-                ;;
-            pgcrm,generate-assets)
-                cmd="pgcrm__subcmd__generate__subcmd__assets"
                 ;;
             pgcrm,help)
                 cmd="pgcrm__subcmd__help"
@@ -121,9 +115,6 @@ _pgcrm() {
             pgcrm__subcmd__failcount__subcmd__help,show)
                 cmd="pgcrm__subcmd__failcount__subcmd__help__subcmd__show"
                 ;;
-            pgcrm__subcmd__help,agent)
-                cmd="pgcrm__subcmd__help__subcmd__agent"
-                ;;
             pgcrm__subcmd__help,attribute)
                 cmd="pgcrm__subcmd__help__subcmd__attribute"
                 ;;
@@ -135,9 +126,6 @@ _pgcrm() {
                 ;;
             pgcrm__subcmd__help,failcount)
                 cmd="pgcrm__subcmd__help__subcmd__failcount"
-                ;;
-            pgcrm__subcmd__help,generate-assets)
-                cmd="pgcrm__subcmd__help__subcmd__generate__subcmd__assets"
                 ;;
             pgcrm__subcmd__help,help)
                 cmd="pgcrm__subcmd__help__subcmd__help"
@@ -365,42 +353,12 @@ _pgcrm() {
 
     case "${cmd}" in
         pgcrm)
-            opts="-h -V --cib-file --output --timeout --help --version status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help"
+            opts="-h -V --cib-file --output --timeout --help --version status config verify resource failcount node maintenance attribute rebuild-standby completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --cib-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        pgcrm__subcmd__agent)
-            opts="-h --dir --cib-file --output --timeout --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --cib-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1052,49 +1010,9 @@ _pgcrm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        pgcrm__subcmd__generate__subcmd__assets)
-            opts="-h --cib-file --output --timeout --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --cib-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         pgcrm__subcmd__help)
-            opts="status config verify resource failcount node maintenance attribute rebuild-standby completions agent generate-assets help"
+            opts="status config verify resource failcount node maintenance attribute rebuild-standby completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        pgcrm__subcmd__help__subcmd__agent)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1263,20 +1181,6 @@ _pgcrm() {
         pgcrm__subcmd__help__subcmd__failcount__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        pgcrm__subcmd__help__subcmd__generate__subcmd__assets)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

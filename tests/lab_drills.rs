@@ -854,6 +854,188 @@ fn drill_kill_primary(lab: &Lab) -> Res<String> {
     ))
 }
 
+/// The old primary is refused until rebuilt: after the failover, a cleanup lets Pacemaker
+/// try node1 again; its start fails at once on PGSQL.lock (fail-count INFINITY, the reason in
+/// the cluster log and, usually, in crm_mon's failed actions) and node1 stays stopped: no
+/// second primary, no standby made of diverged data.
+fn drill_lock_refusal(lab: &Lab) -> Res<String> {
+    const REASON: &str = "PGSQL.lock file to force start";
+    let refusals = || -> Res<usize> {
+        let n = lab.exec(
+            "node1",
+            &[
+                "sh",
+                "-c",
+                &format!("grep -c '{REASON}' /var/log/pacemaker/pacemaker.log || true"),
+            ],
+        )?;
+        Ok(n.trim().parse().unwrap_or(0))
+    };
+    let before = refusals()?;
+    let t0 = Instant::now();
+    lab.exec(
+        "node2",
+        &[
+            "crm_resource",
+            "--cleanup",
+            "-r",
+            "msPostgresql",
+            "-N",
+            "node1",
+        ],
+    )?;
+    // the cleanup resets node1's fail-count; the refused start sets it to INFINITY
+    let m = poll(
+        Duration::from_secs(60),
+        "a failed start of pgsql on node1 (fail-count INFINITY)",
+        || {
+            let m = lab.mon("node2").ok()?;
+            (m.fails("node1") >= 1_000_000 && refusals().ok()? > before).then_some(m)
+        },
+    )?;
+    let took = t0.elapsed();
+    // crm_mon shows the exit reason with the failed start, unless the cleanup's own deletion
+    // of node1's history raced with the start's result and removed it (seen once in CI)
+    let line = m
+        .text
+        .lines()
+        .find(|l| l.contains("pgsql") && l.contains("start") && l.contains("node1"))
+        .map(|l| l.trim().to_string());
+    if let Some(l) = &line {
+        if !l.contains("PGSQL.lock") {
+            return Err(format!(
+                "the failed start should name PGSQL.lock: {l}\n{}",
+                m.text
+            ));
+        }
+    }
+    if m.promoted != ["node2"] || m.attr("node1", "pgsql-status") != "STOP" {
+        return Err(format!(
+            "node2 must stay the only primary and node1 STOP:\n{}",
+            m.text
+        ));
+    }
+    let running = lab
+        .exec(
+            "node1",
+            &[
+                "sh",
+                "-c",
+                // the killed server left its postmaster.pid: is that PID alive?
+                "kill -0 \"$(head -n1 \"$PGDATA/postmaster.pid\" 2>/dev/null)\" 2>/dev/null && echo yes || echo no",
+            ],
+        )?
+        .trim()
+        .to_string();
+    if running != "no" {
+        return Err("PostgreSQL runs on node1 despite PGSQL.lock".into());
+    }
+    Ok(format!(
+        "start refused in {}: {}",
+        secs(took),
+        line.unwrap_or_else(|| format!(
+            "\"{REASON}\" in node1's pacemaker.log (crm_mon's entry was cleaned up)"
+        ))
+    ))
+}
+
+/// `promote` refuses a node whose timeline is older than one another node published: node2
+/// (the primary) is made to publish timeline 99 as `pgsql-timeline`, then `pgcrm agent promote`
+/// runs by hand in node1 (a streaming standby) with the resource's parameters from the CIB.
+/// It must fail with the reason and leave node1 a standby; the primary's next monitor gives
+/// node1 its promotion score back. (A real fork of timelines is tested on scratch servers
+/// in tests/agent.rs; here the refusal path runs against the cluster's attrd.)
+fn drill_timeline_refusal(lab: &Lab) -> Res<String> {
+    let xml = lab.exec(
+        "node1",
+        &[
+            "cibadmin",
+            "-Q",
+            "--xpath",
+            "//primitive[@id='pgsql']/instance_attributes",
+        ],
+    )?;
+    let ia = pgcrm::cib::Element::parse(xml.trim()).map_err(|e| format!("{e:?}: {xml}"))?;
+    let mut cmd: Vec<String> = vec!["env".into()];
+    for nv in ia.children_named("nvpair") {
+        let (Some(k), Some(v)) = (nv.attr("name"), nv.attr("value")) else {
+            continue;
+        };
+        cmd.push(format!("OCF_RESKEY_{k}={v}"));
+    }
+    cmd.extend(
+        [
+            "OCF_RESOURCE_INSTANCE=pgsql",
+            "OCF_RESKEY_CRM_meta_promotable=true",
+            "OCF_RESKEY_CRM_meta_on_node=node1",
+            "OCF_RESKEY_CRM_meta_timeout=30000",
+            PGCRM,
+            "agent",
+            "promote",
+        ]
+        .map(String::from),
+    );
+    let set = ["attrd_updater", "-n", "pgsql-timeline", "-N", "node2"];
+    lab.exec("node1", &[&set[..], &["-U", "99"]].concat())?;
+    poll(
+        Duration::from_secs(10),
+        "pgsql-timeline=99 on node2",
+        || {
+            lab.exec("node1", &[&set[..], &["-Q"]].concat())
+                .ok()
+                .filter(|o| o.contains("value=\"99\""))
+        },
+    )?;
+    let t0 = Instant::now();
+    let mut all = vec!["exec", "node1"];
+    all.extend(cmd.iter().map(String::as_str));
+    let o = lab
+        .cmd(&all)
+        .output()
+        .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+    let took = t0.elapsed();
+    let _ = lab.exec("node1", &[&set[..], &["-D"]].concat());
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let reason = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("ocf-exit-reason:"))
+        .next_back()
+        .unwrap_or("")
+        .to_string();
+    if o.status.code() != Some(1) || !reason.contains("forked away from node2's newer timeline 99")
+    {
+        return Err(format!(
+            "promote: expected exit 1 and the reason, got {:?}: {err}",
+            o.status.code()
+        ));
+    }
+    let in_recovery = lab.sql("node1", "select pg_is_in_recovery()")?;
+    if in_recovery != "t" {
+        return Err(format!(
+            "node1 left recovery: pg_is_in_recovery = {in_recovery}"
+        ));
+    }
+    // the refusal dropped node1's promotion score; the primary's next monitor restores it
+    let t1 = Instant::now();
+    let mut last = String::new();
+    poll(
+        Duration::from_secs(30),
+        "node1 back to HS:sync with score 100",
+        || {
+            let r = lab
+                .mon("node2")
+                .and_then(|m| m.check_healthy("node2", "node1"));
+            r.map_err(|e| last = e).ok()
+        },
+    )
+    .map_err(|e| format!("{e}: {last}"))?;
+    Ok(format!(
+        "refused in {}: {reason}; node1 still a sync standby, score back in {}",
+        secs(took),
+        secs(t1.elapsed())
+    ))
+}
+
 /// Runbook 5.3 with one command: `pgcrm rebuild-standby node1 --yes` inside node1 brings the
 /// old primary back as HS:sync with no other command. Refused on the primary (exit 107,
 /// nothing changed); interrupted during the copy (SIGTERM) and run again, it finishes; the old
@@ -948,6 +1130,8 @@ fn check_nothing_left(root: &str, netns: &[String], links_before: &[String]) -> 
     if Path::new(root).exists() {
         problems.push(format!("{root} still exists"));
     }
+    // (pid, cmdline, net namespace) of every live process
+    let mut procs = Vec::new();
     for entry in std::fs::read_dir("/proc")
         .map_err(|e| e.to_string())?
         .flatten()
@@ -968,7 +1152,18 @@ fn check_nothing_left(root: &str, netns: &[String], links_before: &[String]) -> 
         let ns = std::fs::read_link(format!("/proc/{pid}/ns/net"))
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if cmdline.contains(root) || netns.contains(&ns) {
+        procs.push((pid, cmdline, ns));
+    }
+    // The kernel reuses namespace ids: a namespace with one of our old ids whose lab init
+    // belongs to another checkout (another developer's lab on this machine) is not ours.
+    let ours = env!("CARGO_MANIFEST_DIR");
+    let foreign = |ns: &str| {
+        procs.iter().any(|(_, cmd, n)| {
+            n == ns && cmd.contains("tests/lab/pgcrm-lab _init") && !cmd.contains(ours)
+        })
+    };
+    for (pid, cmdline, ns) in &procs {
+        if cmdline.contains(root) || (netns.contains(ns) && !foreign(ns)) {
             problems.push(format!("process {pid} left: {cmdline}"));
         }
     }
@@ -1152,7 +1347,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 23;
+    const DRILLS: usize = 26;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -1165,8 +1360,10 @@ fn main() {
     }
     let root = std::env::var("PGCRM_LAB_ROOT").unwrap_or_else(|_| default_lab_root());
     // Both agents by default: the shell agent with every drill, then pgcrm's agent with
-    // ocf-tester, the two kill drills (one failover) and no rebuild, to keep CI's lab time
-    // modest. PGCRM_LAB_AGENTS=heartbeat or =pgcrm runs one.
+    // ocf-tester, the two kill drills (one failover), the refusal of the old primary and its
+    // rebuild and the timeline check of promote, without the status, live-client and
+    // switchover drills, to keep CI's lab time modest. PGCRM_LAB_AGENTS=heartbeat or =pgcrm
+    // runs one.
     let agents = std::env::var("PGCRM_LAB_AGENTS").unwrap_or_else(|_| "heartbeat,pgcrm".into());
     // PGCRM_DRILLS=name,name runs only those drills against the lab already up at
     // PGCRM_LAB_ROOT and keeps it (for working on a drill); the normal run takes all.
@@ -1199,6 +1396,9 @@ fn main() {
                 ("ocf-tester", drill_ocf_tester),
                 ("kill-standby", drill_kill_standby),
                 ("kill-primary", drill_kill_primary),
+                ("lock-refusal", drill_lock_refusal),
+                ("rebuild-old-primary", drill_rebuild),
+                ("timeline-refusal", drill_timeline_refusal),
             ]
         } else {
             &[

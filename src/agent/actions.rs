@@ -422,6 +422,7 @@ impl<'a> Agent<'a> {
         self.ensure_includes()?;
         self.make_recovery_conf()?;
         self.delete_attr(&self.p.attr_xlog_loc(), &me);
+        self.delete_attr(&self.p.attr_timeline(), &me);
         self.set_async_mode_all()?;
         if self.lock_file().exists() {
             return Err(Fail::generic(format!(
@@ -713,6 +714,7 @@ impl<'a> Agent<'a> {
             self.warn(&f.reason);
         }
         self.delete_attr(&self.p.attr_xlog_loc(), &me);
+        self.delete_attr(&self.p.attr_timeline(), &me);
         if !pg::is_running(&self.p.pgdata) {
             self.info("PostgreSQL is already stopped");
             self.change_pgsql_status(&me, "STOP")?;
@@ -805,6 +807,7 @@ impl<'a> Agent<'a> {
             self.info("PostgreSQL is already primary: nothing to promote");
             return Ok(OcfRc::Success);
         }
+        self.check_timeline_before_promote()?;
         self.remove_xlog_notes();
         for target in self.p.node_list.clone() {
             if target == me {
@@ -902,6 +905,7 @@ impl<'a> Agent<'a> {
             ("pre", "promote") => self.pre_promote(),
             ("post", "promote") => {
                 self.delete_attr(&self.p.attr_xlog_loc(), &me);
+                self.delete_attr(&self.p.attr_timeline(), &me);
                 if self.p.ctx.notify_promote_uname != me {
                     self.delete_attr(&self.p.attr_master_baseline(), &me);
                 }
@@ -1112,6 +1116,55 @@ impl<'a> Agent<'a> {
         Ok(pg::format_lsn(lsn))
     }
 
+    /// This server's timeline ([`pg::TIMELINE_SQL`]); `None` before PostgreSQL 10 or when
+    /// the query fails (then positions alone are compared, as the shell agent does).
+    fn my_timeline(&mut self) -> Option<u32> {
+        if pg::pg_version(&self.p.pgdata).is_none_or(|v| v < (10, 0)) {
+            return None;
+        }
+        match self.query_value(pg::TIMELINE_SQL) {
+            Ok(v) => v.and_then(|t| t.parse().ok()),
+            Err(e) => {
+                self.warn(&format!("cannot read my timeline: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Before promoting: refuse when another node published a newer timeline than this
+    /// one's (PAF's check). This node's data then forked away from the newest history (it
+    /// kept a former primary's transactions no standby received, or missed a promotion): a
+    /// primary made of it would lose the newer timeline's commits and its standbys could
+    /// not follow. The timelines are published while no primary exists (first start, see
+    /// `have_master_right`), the one time nodes are compared by their data.
+    fn check_timeline_before_promote(&mut self) -> AResult<()> {
+        let Some(mine) = self.my_timeline() else {
+            return Ok(());
+        };
+        let me = self.me();
+        let attr = self.p.attr_timeline();
+        let others = match self.cluster.get_transient_all(&attr) {
+            Ok(v) => v,
+            Err(e) => {
+                self.warn(&format!("cannot read the nodes' timelines: {e}"));
+                return Ok(());
+            }
+        };
+        let newer = others
+            .iter()
+            .filter(|(n, _)| *n != me)
+            .filter_map(|(n, v)| v.parse::<u32>().ok().map(|t| (t, n.clone())))
+            .filter(|(t, _)| *t > mine)
+            .max();
+        if let Some((theirs, node)) = newer {
+            let _ = self.set_own_score(CAN_NOT_PROMOTE);
+            return Err(Fail::generic(format!(
+                "refusing to promote: my timeline {mine} forked away from {node}'s newer timeline {theirs}; rebuild this node from the newest one (pg_basebackup or pg_rewind)"
+            )));
+        }
+        Ok(())
+    }
+
     fn show_master_baseline(&mut self) -> AResult<()> {
         let loc = self.my_location()?;
         self.info(&format!("my master baseline: {loc}"));
@@ -1147,6 +1200,13 @@ impl<'a> Agent<'a> {
         self.cluster
             .set_transient(&attr, &mine, &me)
             .map_err(Fail::generic)?;
+        let my_tli = self.my_timeline();
+        let tli_attr = self.p.attr_timeline();
+        if let Some(t) = my_tli {
+            self.cluster
+                .set_transient(&tli_attr, &t.to_string(), &me)
+                .map_err(Fail::generic)?;
+        }
         let count = self.p.int("xlog_check_count").max(1);
         let mut old = 0;
         for n in 1..=count {
@@ -1161,15 +1221,33 @@ impl<'a> Agent<'a> {
             .cluster
             .get_transient_all(&attr)
             .map_err(Fail::generic)?;
+        let tlis = self
+            .cluster
+            .get_transient_all(&tli_attr)
+            .map_err(Fail::generic)?;
+        // "node position [timeline]" of every node that published one; unchanged over
+        // xlog_check_count monitors before anyone may claim promotion
         let mut snapshot = Vec::new();
+        let mut positions = Vec::new();
         for node in &self.p.node_list {
-            let loc = if *node == me {
-                Some(mine.clone())
+            let (loc, tli) = if *node == me {
+                (Some(mine.clone()), my_tli)
             } else {
-                all.iter().find(|(n, _)| n == node).map(|(_, v)| v.clone())
+                (
+                    all.iter().find(|(n, _)| n == node).map(|(_, v)| v.clone()),
+                    tlis.iter()
+                        .find(|(n, _)| n == node)
+                        .and_then(|(_, v)| v.parse().ok()),
+                )
             };
             if let Some(loc) = loc {
-                snapshot.push(format!("{node} {loc}"));
+                snapshot.push(match tli {
+                    Some(t) => format!("{node} {loc} {t}"),
+                    None => format!("{node} {loc}"),
+                });
+                if let Some(lsn) = pg::parse_lsn_attr(&loc) {
+                    positions.push(pg::Position { tli, lsn });
+                }
             }
         }
         let newfile = snapshot.join("\n");
@@ -1182,19 +1260,23 @@ impl<'a> Agent<'a> {
         }
         write_note(self, new)?;
         if new >= count {
-            let newest = snapshot
-                .iter()
-                .filter_map(|l| l.split_once(' ').map(|(_, v)| v))
-                .filter_map(pg::parse_lsn_attr)
-                .max()
-                .unwrap_or(0);
-            if pg::parse_lsn_attr(&mine) == Some(newest) {
-                self.info("I have a master right");
+            let me_pos = pg::Position {
+                tli: my_tli,
+                lsn: pg::parse_lsn_attr(&mine).unwrap_or(0),
+            };
+            if pg::is_newest(me_pos, &positions) {
+                self.info(&format!(
+                    "I have a master right (timeline {}, position {mine})",
+                    my_tli.map_or("unknown".to_string(), |t| t.to_string())
+                ));
                 self.set_own_score(PROMOTE_ME)?;
                 return Ok(true);
             }
             self.change_data_status(&me, "DISCONNECT")?;
-            self.info("I don't have correct master data");
+            self.info(&format!(
+                "I don't have correct master data: newer data elsewhere ({})",
+                snapshot.join(", ")
+            ));
             self.remove_xlog_notes();
             write_note(self, 0)?;
         }

@@ -33,8 +33,9 @@ PostgreSQL with streaming replication, by pgcrm: a drop-in successor of ocf:hear
 with the same parameters and the same node attributes (pgsql-status, pgsql-data-status,
 master-pgsql, pgsql-xlog-loc, pgsql-master-baseline) and PGSQL.lock. It runs no program in
 a monitor: node attributes go to pacemaker-attrd and the CIB over Pacemaker's IPC, the server
-is queried over its socket, WAL positions are compared as numbers, and every wait is bounded
-by the operation's timeout.
+is queried over its socket, WAL positions are compared as numbers after timelines (a node
+whose timeline forked away is never promoted), and every wait is bounded by the operation's
+timeout.
 </longdesc>
 <shortdesc lang="en">PostgreSQL with streaming replication (pgcrm)</shortdesc>
 <parameters>

@@ -333,6 +333,10 @@ impl Params {
     pub fn attr_xlog_loc(&self) -> String {
         format!("{}-xlog-loc", self.ctx.resource)
     }
+    /// pgcrm's addition: the timeline of `<rsc>-xlog-loc` (the shell agent has none).
+    pub fn attr_timeline(&self) -> String {
+        format!("{}-timeline", self.ctx.resource)
+    }
     pub fn attr_master_baseline(&self) -> String {
         format!("{}-master-baseline", self.ctx.resource)
     }

@@ -421,6 +421,38 @@ pub fn parse_lsn_attr(s: &str) -> Option<u64> {
     (s.len() == 16).then(|| u64::from_str_radix(s, 16).ok())?
 }
 
+/// The timeline a server's data is on (PostgreSQL 10+). A primary: its current WAL file's.
+/// A standby: the newer of its last restartpoint's and the one its WAL receiver streams (a
+/// standby that followed a promotion is on the new timeline before its next restartpoint).
+/// The checkpoint alone is not enough: a server just promoted keeps its old timeline there
+/// until its first checkpoint.
+pub const TIMELINE_SQL: &str = "select case when pg_is_in_recovery() \
+     then greatest((select timeline_id from pg_control_checkpoint()), \
+                   (select received_tli from pg_stat_wal_receiver)) \
+     else ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int end";
+
+/// Where a node's data ends: its timeline (when known) and WAL position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub tli: Option<u32>,
+    pub lsn: u64,
+}
+
+/// Is `mine` the newest of `all` (which includes it)? Timelines first, as PAF compares: a
+/// position on an older timeline may be numerically larger and still be history the newer
+/// timeline forked away from (transactions of a failed primary that no standby received).
+/// When a node does not publish its timeline (an older agent), positions alone decide.
+pub fn is_newest(mine: Position, all: &[Position]) -> bool {
+    let with_tli = mine.tli.is_some() && all.iter().all(|p| p.tli.is_some());
+    all.iter().all(|p| {
+        if with_tli {
+            (mine.tli, mine.lsn) >= (p.tli, p.lsn)
+        } else {
+            mine.lsn >= p.lsn
+        }
+    })
+}
+
 /// `path` inside `dir`.
 pub fn join(dir: &str, name: &str) -> PathBuf {
     Path::new(dir).join(name)
@@ -429,6 +461,25 @@ pub fn join(dir: &str, name: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newest_position_compares_timelines_first() {
+        let p = |tli: Option<u32>, lsn: u64| Position { tli, lsn };
+        // the old primary's timeline 1 went further than where timeline 2 forked off
+        let forked = p(Some(1), 0x3000_0000);
+        let promoted = p(Some(2), 0x2000_0000);
+        let all = [forked, promoted];
+        assert!(!is_newest(forked, &all));
+        assert!(is_newest(promoted, &all));
+        // same timeline: the larger position
+        let all = [p(Some(2), 10), p(Some(2), 11)];
+        assert!(is_newest(all[1], &all) && !is_newest(all[0], &all));
+        // equal positions are both newest (the shell agent's rule: ties may promote)
+        assert!(is_newest(p(Some(2), 11), &[p(Some(2), 11), p(Some(2), 11)]));
+        // a node without a timeline: positions only
+        let all = [p(Some(1), 0x3000_0000), p(None, 0x2000_0000)];
+        assert!(is_newest(all[0], &all) && !is_newest(all[1], &all));
+    }
 
     #[test]
     fn lsn_compare_as_numbers() {

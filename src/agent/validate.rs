@@ -137,13 +137,16 @@ pub(super) fn validate(a: &mut Agent<'_>) -> AResult<()> {
                 "OCF_RESOURCE_INSTANCE is not set: node attributes need the resource name",
             ));
         }
-        ensure_tmpdir(&a.p.tmpdir, &owner)?;
     }
     if mode == RepMode::Slave && a.p.ctx.promotable {
         return Err(Fail::new(
             OcfRc::ErrConfigured,
             "rep_mode=slave is for a plain resource, not a promotable clone",
         ));
+    }
+    // a standby of rep_mode=slave keeps its recovery settings in tmpdir too (PostgreSQL 12+)
+    if replication || mode == RepMode::Slave {
+        ensure_tmpdir(&a.p.tmpdir, &owner)?;
     }
     if !a.p.replication_slot_name.is_empty() {
         if pg::pg_version(&a.p.pgdata).is_some_and(|v| v < (9, 4)) {
