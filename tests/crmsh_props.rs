@@ -1,9 +1,9 @@
-//! Property tests of the crm parser over the fixtures (there is no cargo-fuzz target on main
-//! yet): thousands of mutated and truncated `config show` texts must never panic, every
-//! error must point inside the text, and whatever parses and applies must show again as
-//! text that parses again.
+//! Property tests of the crm parser over the fixtures, run with every `cargo test` (the
+//! coverage-guided fuzzing is the cargo-fuzz target `crm_config`, docs/fuzzing.md): thousands
+//! of mutated and truncated `config show` texts must never panic, every error must point
+//! inside the text, and whatever parses and applies must show again as text that parses again.
 //!
-//! Longer runs (the fuzzing): `PGCRM_FUZZ_SEED=N PGCRM_FUZZ_ITER=20000 cargo test
+//! Longer runs without cargo-fuzz: `PGCRM_FUZZ_SEED=N PGCRM_FUZZ_ITER=20000 cargo test
 //! --release --test crmsh_props` (about 10 minutes at 20000 mutations per fixture).
 
 use pgcrm::cib::Element;

@@ -44,8 +44,21 @@ impl Lab {
         let mut c = Command::new(LAB);
         c.args(args)
             .env("PGCRM_LAB_ROOT", &self.root)
+            // the binary under test: ocf:pgcrm:pgsql, and `up --config pgcrm`'s config load
+            .env("PGCRM_BIN", PGCRM)
             .stdin(Stdio::null());
         c
+    }
+
+    /// Where the lab's cluster configuration comes from: the runbook's CIB XML built into
+    /// the lab script for the shell agent (independent of pgcrm, the oracle's baseline), and
+    /// `pgcrm config init | pgcrm config load` for pgcrm's own agent.
+    fn config(&self) -> &'static str {
+        if self.agent == "pgcrm" {
+            "pgcrm"
+        } else {
+            "xml"
+        }
     }
 
     /// Runs a lab command, capturing its output; Err with stderr when it fails.
@@ -345,15 +358,24 @@ fn expect_check_with(
 
 fn drill_up(lab: &Lab) -> Res<String> {
     let t0 = Instant::now();
-    let out = lab.run_loud(&["up", "--nodes", "2", "--agent", &lab.agent])?;
+    let out = lab.run_loud(&[
+        "up",
+        "--nodes",
+        "2",
+        "--agent",
+        &lab.agent,
+        "--config",
+        lab.config(),
+    ])?;
     let line = out
         .lines()
         .find(|l| l.contains("healthy in"))
         .unwrap_or("")
         .to_string();
     Ok(format!(
-        "`up --nodes 2 --agent {}`: {} (script: {line})",
+        "`up --nodes 2 --agent {} --config {}`: {} (script: {line})",
         lab.agent,
+        lab.config(),
         secs(t0.elapsed())
     ))
 }
@@ -411,6 +433,57 @@ fn drill_healthy(lab: &Lab) -> Res<String> {
         }
     }
     Ok(format!("node1 PRI/LATEST/1000, node2 HS:sync/STREAMING|SYNC/100, read VIP on node2 ({n} row replicated); `{check}` exit 0 in {}", secs(d_check)))
+}
+
+/// `pgcrm config show` of the live lab loads back with no change (`config load --dry-run`),
+/// and crmsh's `crm configure load update` of the same text (crmsh is the oracle; the nodes
+/// share the host's /usr) leaves the configuration and its epoch as they were.
+fn drill_config_roundtrip(lab: &Lab) -> Res<String> {
+    let file = format!("{}/state/config-show.crm", lab.root);
+    let (code, shown, err) = pgcrm_in(lab, "node1", &["config", "show"])?;
+    if code != 0 || shown.is_empty() {
+        return Err(format!("config show exited {code}: {err}"));
+    }
+    std::fs::write(&file, &shown).map_err(|e| format!("{file}: {e}"))?;
+    let (code, out, err) = pgcrm_in(lab, "node1", &["config", "load", &file, "--dry-run"])?;
+    if code != 0 || !out.contains(": no change (") {
+        return Err(format!(
+            "config load --dry-run of config show's text: exit {code}\n{out}{err}"
+        ));
+    }
+    let done = format!(
+        "{} lines shown, `config load --dry-run`: no change",
+        shown.lines().count()
+    );
+    if !Path::new("/usr/sbin/crm").exists() {
+        return Ok(format!("{done}; crmsh not installed, its load not checked"));
+    }
+    let configuration = || {
+        let conf = lab.exec("node1", &["cibadmin", "-Q", "--scope", "configuration"])?;
+        let root = lab.exec("node1", &["cibadmin", "-Q", "--no-children"])?;
+        let epoch = root
+            .split(" epoch=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or("?")
+            .to_string();
+        Ok::<_, String>((conf, epoch))
+    };
+    let (before, e0) = configuration()?;
+    let t0 = Instant::now();
+    lab.exec("node1", &["crm", "configure", "load", "update", &file])?;
+    let took = t0.elapsed();
+    let (after, e1) = configuration()?;
+    if before != after || e0 != e1 {
+        return Err(format!(
+            "crm configure load update of pgcrm's text changed the CIB (epoch {e0} -> {e1}):\n{}",
+            after
+        ));
+    }
+    Ok(format!(
+        "{done}; `crm configure load update`: no change (epoch {e1}, {})",
+        secs(took)
+    ))
 }
 
 /// `pgcrm verify` on a live node: the CIB over IPC, the node's own agents' meta-data and
@@ -1276,7 +1349,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 25;
+    const DRILLS: usize = 27;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -1321,6 +1394,7 @@ fn main() {
             &[
                 ("up", drill_up),
                 ("healthy", drill_healthy),
+                ("config-roundtrip", drill_config_roundtrip),
                 ("ocf-tester", drill_ocf_tester),
                 ("kill-standby", drill_kill_standby),
                 ("kill-primary", drill_kill_primary),
@@ -1336,6 +1410,7 @@ fn main() {
                 ("watch", pg_states::drill_watch),
                 ("replay-lag", pg_states::drill_replay_lag),
                 ("verify-live", drill_verify_live),
+                ("config-roundtrip", drill_config_roundtrip),
                 ("live-status", live::drill_live_status),
                 ("ipc-client", live::drill_ipc_client),
                 ("live-errors", live::drill_live_errors),

@@ -106,10 +106,12 @@ impl std::fmt::Display for ElementPath {
 /// One edit of the CIB.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit {
-    /// Appends `element` (with its subtree) as the last child of the element at `parent`.
+    /// Inserts `element` (with its subtree) as child number `position` (from 0) of the
+    /// element at `parent`, or as its last child when `position` is `None`.
     Create {
         parent: ElementPath,
         element: Element,
+        position: Option<usize>,
     },
     /// Removes the element at `path` with its subtree.
     Delete { path: ElementPath },
@@ -149,7 +151,21 @@ impl CibChange {
     }
 
     pub fn create(&mut self, parent: ElementPath, element: Element) -> &mut Self {
-        self.edits.push(Edit::Create { parent, element });
+        self.edits.push(Edit::Create {
+            parent,
+            element,
+            position: None,
+        });
+        self
+    }
+
+    /// Inserts `element` as child number `position` of the element at `parent`.
+    pub fn insert(&mut self, parent: ElementPath, position: usize, element: Element) -> &mut Self {
+        self.edits.push(Edit::Create {
+            parent,
+            element,
+            position: Some(position),
+        });
         self
     }
 
@@ -247,12 +263,108 @@ impl CibChange {
         n
     }
 
+    /// Adds the edits that turn `before`, the element at `path`, into `after` (an element of
+    /// the same name): attributes set or removed; children matched by tag and id and changed
+    /// in place, so an unchanged object is not touched and a changed one keeps its place;
+    /// children only in `before` deleted, only in `after` inserted where `after` has them. A
+    /// child that moved (outside the longest common order) or whose text changed is deleted
+    /// and inserted again. The result is exactly `after`, order included (resource order
+    /// matters to placement).
+    pub fn transform(&mut self, path: &ElementPath, before: &Element, after: &Element) {
+        // `in_place` only fails on the text of the element itself, which no CIB
+        // configuration element has; the sections are always transformed in place.
+        if !self.in_place(path, before, after) {
+            self.delete(path.clone());
+            self.create(path.parent(), after.clone());
+        }
+    }
+
+    /// The edits that make `before` into `after` without replacing `before` itself, or false
+    /// (and nothing added) when that cannot be done: different text, or children that a path
+    /// cannot tell apart (same tag, same or no id).
+    fn in_place(&mut self, path: &ElementPath, before: &Element, after: &Element) -> bool {
+        if before.name != after.name || before.text != after.text {
+            return false;
+        }
+        let key = |e: &Element| (e.name.clone(), e.id().to_string());
+        // A path names a child by tag and id, or by tag alone when it has no id: such a
+        // child must be the only one of its tag.
+        let unique = |list: &[Element]| {
+            list.iter()
+                .map(key)
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+                == list.len()
+                && list.iter().all(|e| {
+                    !e.id().is_empty() || list.iter().filter(|o| o.name == e.name).count() == 1
+                })
+        };
+        if !unique(&before.children) || !unique(&after.children) {
+            return false;
+        }
+        let mut edits = CibChange::new(self.base);
+        let mut attrs: Vec<(String, Option<String>)> = after
+            .attrs
+            .iter()
+            .filter(|(k, v)| before.attr(k) != Some(v.as_str()))
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect();
+        attrs.extend(
+            before
+                .attrs
+                .iter()
+                .filter(|(k, _)| after.attr(k).is_none())
+                .map(|(k, _)| (k.clone(), None)),
+        );
+        if !attrs.is_empty() {
+            edits.set_attrs(path.clone(), attrs);
+        }
+        let child_path = |e: &Element| {
+            let mut steps = path.0.clone();
+            steps.push(Step {
+                tag: e.name.clone(),
+                id: (!e.id().is_empty()).then(|| e.id().to_string()),
+            });
+            ElementPath(steps)
+        };
+        // The children both have, in the longest common order, are changed in place; the
+        // others are deleted, and what is missing is inserted at its final position.
+        let kept = common_order(&before.children, &after.children, key);
+        let mut stays = vec![false; before.children.len()];
+        let mut placed = vec![false; after.children.len()];
+        let mut sub = CibChange::new(self.base);
+        for (b, a) in kept {
+            let (old, new) = (&before.children[b], &after.children[a]);
+            let mut inner = CibChange::new(self.base);
+            if inner.in_place(&child_path(old), old, new) {
+                sub.edits.extend(inner.edits);
+                stays[b] = true;
+                placed[a] = true;
+            }
+        }
+        for (c, _) in before.children.iter().zip(&stays).filter(|(_, s)| !**s) {
+            edits.delete(child_path(c));
+        }
+        edits.edits.extend(sub.edits);
+        for (i, c) in after.children.iter().enumerate() {
+            if !placed[i] {
+                edits.insert(path.clone(), i, c.clone());
+            }
+        }
+        self.edits.extend(edits.edits);
+        true
+    }
+
     /// Applies the edits to `root` (a `<cib>` tree), in order. On error `root` may be
     /// partly changed: apply to a copy when that matters.
     pub fn apply_to(&self, root: &mut Element) -> Result<(), ChangeError> {
         for edit in &self.edits {
             match edit {
-                Edit::Create { parent, element } => {
+                Edit::Create {
+                    parent,
+                    element,
+                    position,
+                } => {
                     let p = parent
                         .find_mut(root)
                         .ok_or_else(|| ChangeError::Missing(parent.to_xpath()))?;
@@ -265,7 +377,8 @@ impl CibChange {
                             parent.child(&element.name, element.id()).to_xpath(),
                         ));
                     }
-                    p.children.push(element.clone());
+                    let at = position.unwrap_or(usize::MAX).min(p.children.len());
+                    p.children.insert(at, element.clone());
                 }
                 Edit::Delete { path } => {
                     let parent = path
@@ -374,12 +487,17 @@ impl CibChange {
         );
         for edit in &self.edits {
             match edit {
-                Edit::Create { parent, element } => {
-                    let position = parent
+                Edit::Create {
+                    parent,
+                    element,
+                    position,
+                } => {
+                    let len = parent
                         .find(&scratch)
                         .ok_or_else(|| ChangeError::Missing(parent.to_xpath()))?
                         .children
                         .len();
+                    let position = position.unwrap_or(len).min(len);
                     let _ = write!(
                         out,
                         "<change operation=\"create\" path=\"{}\" position=\"{position}\">{}</change>",
@@ -455,7 +573,9 @@ impl CibChange {
         self.edits
             .iter()
             .map(|e| match e {
-                Edit::Create { parent, element } => format!(
+                Edit::Create {
+                    parent, element, ..
+                } => format!(
                     "create {} {} in {}",
                     element.name,
                     element.id(),
@@ -477,6 +597,43 @@ impl CibChange {
             })
             .collect()
     }
+}
+
+/// The pairs `(index in before, index in after)` of the longest common subsequence of the
+/// two lists by `key` (keys are unique within each list).
+fn common_order<K: PartialEq>(
+    before: &[Element],
+    after: &[Element],
+    key: impl Fn(&Element) -> K,
+) -> Vec<(usize, usize)> {
+    let (b, a): (Vec<K>, Vec<K>) = (
+        before.iter().map(&key).collect(),
+        after.iter().map(&key).collect(),
+    );
+    // lcs[i][j]: the length for b[i..] and a[j..].
+    let mut lcs = vec![vec![0u32; a.len() + 1]; b.len() + 1];
+    for i in (0..b.len()).rev() {
+        for j in (0..a.len()).rev() {
+            lcs[i][j] = if b[i] == a[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < b.len() && j < a.len() {
+        if b[i] == a[j] {
+            out.push((i, j));
+            i += 1;
+            j += 1;
+        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
 }
 
 /// The id Pacemaker's tools give an nvpair: `<set id>-<name>`, with characters that are not
@@ -591,6 +748,59 @@ mod tests {
             c.apply_to(&mut tree.clone()),
             Err(ChangeError::Exists(_))
         ));
+    }
+
+    /// `a` with its attributes sorted, recursively: attribute order carries no meaning.
+    fn canonical(e: &Element) -> Element {
+        let mut e = e.clone();
+        e.attrs.sort();
+        e.children = e.children.iter().map(canonical).collect();
+        e
+    }
+
+    #[test]
+    fn transform_gives_exactly_the_target_with_small_edits() {
+        let base = Element::parse(CIB).unwrap();
+        let conf = ElementPath::section(&["configuration"]);
+        let before = base.child("configuration").unwrap().clone();
+        let targets = [
+            // a changed nvpair: one SetAttrs, nothing else
+            CIB.replace("value=\"Stopped\"", "value=\"Started\""),
+            // an attribute removed and one added, a new resource after the old one
+            CIB.replace(" score=\"10\"", " score-attribute=\"s\"").replace(
+                "</primitive></resources>",
+                "</primitive><primitive id=\"e\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\"/></resources>",
+            ),
+            // a new resource before the old one: the old one is re-created after it
+            CIB.replace(
+                "<resources>",
+                "<resources><primitive id=\"e\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\"/>",
+            ),
+            // a section removed, another added, an id-less element
+            CIB.replace("<crm_config/>", "<rsc_defaults><meta_attributes id=\"r\"/></rsc_defaults>"),
+            // the same
+            CIB.to_string(),
+        ];
+        let mut counts = Vec::new();
+        for t in &targets {
+            let after = Element::parse(t)
+                .unwrap()
+                .child("configuration")
+                .unwrap()
+                .clone();
+            let mut c = CibChange::new(v());
+            c.transform(&conf, &before, &after);
+            let mut tree = base.clone();
+            c.apply_to(&mut tree).unwrap();
+            assert_eq!(
+                canonical(tree.child("configuration").unwrap()),
+                canonical(&after),
+                "{t}"
+            );
+            c.to_patchset(&base, &base).unwrap();
+            counts.push(c.edits.len());
+        }
+        assert_eq!(counts, [1, 2, 1, 2, 0], "{counts:?}");
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! `pgcrm config`: the cluster configuration in crm shell syntax (`crm configure` natively):
 //! show it, check a crm file, plan its load, and generate the runbook's configuration.
 
+use super::mutate::{self, MutateArgs};
 use super::{print_out, CommandContext, CommandError, CommandResult, OutputFormat};
 use pgcrm::crmsh::Mode;
 use pgcrm::error::exit;
 use pgcrm::ops::config;
 use pgcrm::ops::config_init::{Agent, InitNode, InitSpec};
+use pgcrm::rules::Severity;
 use std::io::IsTerminal;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -22,12 +24,17 @@ pub enum ConfigCommand {
     Show(ShowArgs),
     /// Parse a crm file and translate it to CIB XML on its own; print what it defines
     Check(CheckArgs),
-    /// Show what loading a crm file would change in the CIB, as a diff of the XML
+    /// Load a crm file into the configuration, as one CIB change
     ///
     /// Like `crm configure load update FILE` (or `replace` with --replace). Objects with an
-    /// id already in the CIB are replaced and keep their sub-ids; properties and defaults
-    /// are merged name by name. Applying the change needs the CIB write path (issue 5):
-    /// until then only --dry-run is accepted and nothing is ever changed.
+    /// id already in the CIB are replaced in place and keep their sub-ids; new objects are
+    /// added; properties and defaults are merged name by name. With --replace the
+    /// configuration becomes exactly the file. pgcrm verify's rules run on the resulting CIB
+    /// first: errors refuse the load (unless --force), warnings are printed. Then the change
+    /// is shown as a diff of the configuration XML and confirmed (a prompt on a terminal,
+    /// --yes otherwise), and applied at once, only if the CIB did not change meanwhile.
+    /// Exit 78 when the result has errors, 64 without --yes and no terminal, 75 when the CIB
+    /// changed while the load was prepared; nothing is changed then.
     Load(LoadArgs),
     /// Generate the runbook's whole configuration (pgsql.crm) for your nodes and addresses
     ///
@@ -56,14 +63,27 @@ pub struct CheckArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct LoadArgs {
-    /// The crm file ('-' for standard input)
+    /// The crm file ('-' for standard input; then confirm with --yes)
     pub file: PathBuf,
     /// Make the configuration exactly the file (crm configure load replace)
     #[arg(long)]
     pub replace: bool,
-    /// Only show the change; required until the CIB write path exists
+    /// Load even when the resulting configuration has errors (each one is named)
     #[arg(long)]
-    pub dry_run: bool,
+    pub force: bool,
+    #[command(flatten)]
+    pub mutate: MutateArgs,
+    /// Do not run the installed agents' meta-data for the checks (built-in knowledge only)
+    #[arg(long)]
+    pub no_agents: bool,
+    /// Where the OCF agents are installed
+    #[arg(
+        long,
+        env = "OCF_ROOT",
+        value_name = "DIR",
+        default_value = "/usr/lib/ocf"
+    )]
+    pub ocf_root: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -104,6 +124,10 @@ pub struct InitArgs {
     /// WAL archive directory for restore_command (none by default)
     #[arg(long, value_name = "DIR")]
     pub archive: Option<String>,
+    /// Another parameter of the PostgreSQL resource, e.g. tmpdir=/var/lib/pgsql/tmp or
+    /// start_opt="-p 5433" (repeat for more)
+    #[arg(long = "pgsql-param", value_name = "NAME=VALUE")]
+    pub pgsql_params: Vec<String>,
     /// Resource agent for PostgreSQL: the runbook's ocf:heartbeat:pgsql, or pgcrm's ocf:pgcrm:pgsql
     #[arg(long, default_value = "heartbeat", value_parser = ["heartbeat", "pgcrm"])]
     pub agent: String,
@@ -142,38 +166,126 @@ pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
             }
             print_out(&out)
         }
-        ConfigCommand::Load(a) => {
-            if !a.dry_run {
-                eprintln!("pgcrm: config load can only plan the change for now (the CIB write path is not there yet): add --dry-run, and apply with crm configure load {} {}", if a.replace { "replace" } else { "update" }, a.file.display());
-                return Err(CommandError::Exit(exit::USAGE));
-            }
-            let (text, origin) = read_input(&a.file)?;
-            let cluster = ctx.cluster();
-            let mode = if a.replace {
-                Mode::Replace
-            } else {
-                Mode::Update
-            };
-            let plan = config::plan_load(cluster.as_ref(), &text, &origin, mode)?;
-            if ctx.global.output == OutputFormat::Json {
-                let mut t = serde_json::to_string_pretty(&plan).expect("serialises");
-                t.push('\n');
-                return print_out(&t);
-            }
-            if plan.changes() {
-                print_out(&format!(
-                    "{}dry run: {} objects from {origin}, nothing changed\n",
-                    plan.diff, plan.objects
-                ))
-            } else {
-                print_out(&format!(
-                    "{origin}: no change ({} objects already as written)\n",
-                    plan.objects
-                ))
-            }
-        }
+        ConfigCommand::Load(a) => load(ctx, a),
         ConfigCommand::Init(a) => init(a),
     }
+}
+
+fn load(ctx: &CommandContext, a: &LoadArgs) -> CommandResult {
+    let (text, origin) = read_input(&a.file)?;
+    let cluster = ctx.cluster();
+    let mode = if a.replace {
+        Mode::Replace
+    } else {
+        Mode::Update
+    };
+    let checks = super::verify::options(ctx, &[], a.no_agents, &a.ocf_root);
+    let mut plan = config::plan_load(cluster.as_ref(), &text, &origin, mode, &checks)?;
+    let json = ctx.global.output == OutputFormat::Json;
+    // Every error of the result refuses; warnings are printed when the load brings them,
+    // and only counted when the configuration has them already.
+    let (mut errors, mut old_warnings) = (Vec::new(), 0);
+    for f in &plan.verify.findings {
+        let line = format!("{} {}: {}", f.rule, f.object, f.message);
+        let known = plan
+            .known
+            .iter()
+            .any(|(r, o)| *r == f.rule && *o == f.object);
+        match f.severity {
+            Severity::Error => errors.push(line),
+            Severity::Warning if known => old_warnings += 1,
+            Severity::Warning => eprintln!("pgcrm: warning: {line}"),
+            Severity::Info => {}
+        }
+    }
+    if old_warnings > 0 && plan.changes() {
+        eprintln!(
+            "pgcrm: {old_warnings} warning{} of the current configuration remain{} (`pgcrm verify` lists them)",
+            if old_warnings == 1 { "" } else { "s" },
+            if old_warnings == 1 { "s" } else { "" }
+        );
+    }
+    if !errors.is_empty() {
+        if !a.force {
+            for e in &errors {
+                eprintln!("pgcrm: error: {e}");
+            }
+            eprintln!(
+                "pgcrm: config load: {origin} would leave {} with {} error{} (above; `pgcrm verify` explains the fixes); correct the file, or pass --force to load anyway. Nothing was changed",
+                cluster.origin(),
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
+            return Err(CommandError::Exit(exit::CONFIG));
+        }
+        plan.plan.notes.push(format!(
+            "--force: loading despite {} error{}: {}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            errors.join("; ")
+        ));
+    }
+    if !plan.changes() {
+        if json {
+            return print_json(&plan, false);
+        }
+        return print_out(&format!(
+            "{origin}: no change ({} objects already as written)\n",
+            plan.objects
+        ));
+    }
+    if a.mutate.dry_run {
+        for note in &plan.plan.notes {
+            eprintln!("pgcrm: {note}");
+        }
+        if json {
+            return print_json(&plan, false);
+        }
+        let mut out = String::new();
+        for action in &plan.actions {
+            out.push_str(&format!("Dry run: {action}\n"));
+        }
+        out.push_str(&plan.diff);
+        out.push_str(&format!(
+            "dry run: {} objects from {origin}, nothing changed\n",
+            plan.objects
+        ));
+        return print_out(&out);
+    }
+    if !json {
+        print_out(&plan.diff)?;
+    }
+    plan.plan.risk = Some(format!(
+        "Loading {origin} ({}) changes {} configuration object{} of {}",
+        if a.replace { "replace" } else { "update" },
+        plan.actions.len(),
+        if plan.actions.len() == 1 { "" } else { "s" },
+        cluster.origin()
+    ));
+    // `commit` prints the actions once applied; JSON prints the plan instead.
+    let actions = std::mem::take(&mut plan.plan.actions);
+    mutate::commit(cluster.as_ref(), &plan.plan, &a.mutate)?;
+    let after = cluster.query_cib()?;
+    if json {
+        return print_json(&plan, true);
+    }
+    let mut out = String::new();
+    for action in &actions {
+        out.push_str(&format!("{action}\n"));
+    }
+    out.push_str(&format!(
+        "Loaded {origin}: {} objects, epoch {} -> {}\n",
+        plan.objects, plan.plan.base.epoch, after.epoch
+    ));
+    print_out(&out)
+}
+
+fn print_json(plan: &config::LoadPlan, applied: bool) -> CommandResult {
+    let mut v = serde_json::to_value(plan).expect("serialises");
+    v["applied"] = serde_json::Value::Bool(applied);
+    let mut t = serde_json::to_string_pretty(&v).expect("serialises");
+    t.push('\n');
+    print_out(&t)
 }
 
 fn read_input(path: &std::path::Path) -> Result<(String, String), CommandError> {
@@ -253,6 +365,19 @@ fn init(a: &InitArgs) -> CommandResult {
         "Replication VIP (standbys connect to it)",
     )?;
     let ping = get(a.ping, "--ping", "Address to ping (the gateway)")?;
+    let params = a
+        .pgsql_params
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .ok_or_else(|| {
+                    usage(format!(
+                        "--pgsql-param '{p}': write NAME=VALUE, e.g. tmpdir=/var/lib/pgsql/tmp"
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let spec = InitSpec {
         cluster_name: a.cluster_name.clone(),
         nodes,
@@ -267,6 +392,7 @@ fn init(a: &InitArgs) -> CommandResult {
         bindir: a.bindir.clone(),
         rep_mode: a.rep_mode.clone(),
         archive: a.archive.clone(),
+        params,
         agent: if a.agent == "pgcrm" {
             Agent::Pgcrm
         } else {

@@ -63,14 +63,29 @@ pub struct Args {
     pub config: PathBuf,
 }
 
-pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
-    let cluster = ctx.cluster();
+/// The inputs of the rules besides the CIB: the agents under `ocf_root` (unless
+/// `no_agents`), and the corosync.conf files given, else this node's when the CIB is live.
+pub fn options(
+    ctx: &CommandContext,
+    corosync_conf: &[PathBuf],
+    no_agents: bool,
+    ocf_root: &Path,
+) -> VerifyOptions {
     let live =
         ctx.global.cib_file.is_none() && ctx.cib_file_env.as_deref().is_none_or(str::is_empty);
-    let mut corosync = args.corosync_conf.clone();
+    let mut corosync = corosync_conf.to_vec();
     if corosync.is_empty() && live && readable(Path::new(DEFAULT_COROSYNC_CONF)) {
         corosync.push(DEFAULT_COROSYNC_CONF.into());
     }
+    VerifyOptions {
+        ocf_root: (!no_agents).then(|| ocf_root.to_path_buf()),
+        corosync,
+        live: None,
+    }
+}
+
+pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
+    let cluster = ctx.cluster();
     let live_opts = if args.live {
         let explicit = args.config.as_path() != Path::new(pgcrm::pg::target::DEFAULT_CONFIG);
         Some(ProbeOptions {
@@ -85,9 +100,8 @@ pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
         None
     };
     let opts = VerifyOptions {
-        ocf_root: (!args.no_agents).then(|| args.ocf_root.clone()),
-        corosync,
         live: live_opts,
+        ..options(ctx, &args.corosync_conf, args.no_agents, &args.ocf_root)
     };
     let report = verify::verify(cluster.as_ref(), &opts)?;
     match ctx.global.output {

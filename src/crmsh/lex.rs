@@ -72,8 +72,29 @@ impl Cursor<'_> {
     }
 }
 
-/// Splits `input` into statements. Fails only on an unclosed quote.
+/// Splits `input` into statements. Fails on an unclosed quote, and on a character XML 1.0
+/// forbids (control characters but tab and newlines, U+FFFE, U+FFFF): the CIB could not hold
+/// it, and Pacemaker would refuse the whole document.
 pub fn statements(input: &str) -> Result<Vec<Statement>, Located> {
+    let (mut line, mut col) = (1, 1);
+    for c in input.chars() {
+        if (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}') {
+            return Err(Located::new(
+                line,
+                col,
+                format!(
+                    "character U+{:04X} cannot be stored in the CIB (XML forbids it)",
+                    c as u32
+                ),
+            ));
+        }
+        if c == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
+        }
+    }
     let mut cur = Cursor {
         chars: input.chars().peekable(),
         line: 1,

@@ -247,6 +247,22 @@ fn split_nv(s: &str) -> Option<(&str, &str)> {
     (!n.is_empty()).then_some((n, v))
 }
 
+/// Whether `n` can be an XML attribute name (op and date fields become attributes, so a name
+/// like `4.9), x` must be refused here, not written into a CIB Pacemaker cannot read).
+fn xml_name(n: &str) -> bool {
+    let mut chars = n.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn not_a_name(p: &P, n: &str) -> Located {
+    p.err(format!(
+        "'{n}' is not an attribute name (a letter or '_', then letters, digits, '-', '_', '.')"
+    ))
+}
+
 fn nvpair(name: &str, value: &str) -> Element {
     Element::new("nvpair")
         .with_attr("name", name)
@@ -458,6 +474,9 @@ fn op(p: &mut P) -> R<Element> {
         let Some((n, v)) = split_nv(t).filter(|(n, _)| !LIST_END.contains(n)) else {
             break;
         };
+        if !xml_name(n) {
+            return Err(not_a_name(p, n));
+        }
         let v = if n == "role" { modern_role(v) } else { v };
         op.set_attr(n, v);
         p.i += 1;
@@ -520,10 +539,16 @@ fn container(p: &mut P, tag: &str) -> R<Element> {
             _ if split_nv(t).is_some() => "meta_attributes",
             _ => return Err(p.expected("meta, params or the end of the statement")),
         };
+        let start = p.i;
         if LIST_END.contains(&t) {
             p.i += 1;
         }
         let set = attr_list(p, tag)?;
+        if p.i == start {
+            // `op=1` after a clone: a name=value that no list takes (found by fuzzing: this
+            // loop pushed empty lists until memory ran out).
+            return Err(p.expected("meta, params or the end of the statement"));
+        }
         el.children.push(set);
     }
     el.children.extend(members);
@@ -706,6 +731,9 @@ fn date_expression(p: &mut P) -> R<Element> {
             e.set_attr("operation", if spec { "date_spec" } else { "in_range" });
             let mut child = Element::new(if spec { "date_spec" } else { "duration" });
             while let Some((n, v)) = p.peek().and_then(split_nv) {
+                if !xml_name(n) {
+                    return Err(not_a_name(p, n));
+                }
                 if !spec && DATE_IN.contains(&n) {
                     e.set_attr(n, v);
                 } else {

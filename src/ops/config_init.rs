@@ -45,6 +45,8 @@ pub struct InitSpec {
     pub rep_mode: String,
     /// WAL archive directory for restore_command, if any.
     pub archive: Option<String>,
+    /// More parameters of the PostgreSQL resource, e.g. `tmpdir` (after the ones above).
+    pub params: Vec<(String, String)>,
     pub agent: Agent,
 }
 
@@ -101,6 +103,36 @@ impl InitSpec {
         for (what, p) in [("pgdata", &self.pgdata), ("bindir", &self.bindir)] {
             if !p.starts_with('/') {
                 return Err(format!("{what} '{p}': give an absolute path"));
+            }
+        }
+        const GIVEN: &[&str] = &[
+            "pgctl",
+            "psql",
+            "pgdata",
+            "rep_mode",
+            "node_list",
+            "master_ip",
+            "primary_conninfo_opt",
+            "stop_escalate",
+            "restore_command",
+        ];
+        for (name, value) in &self.params {
+            if value.contains('"') {
+                return Err(format!("--pgsql-param {name}: a value cannot contain '\"'"));
+            }
+            if GIVEN.contains(&name.as_str()) {
+                return Err(format!(
+                    "--pgsql-param {name}: set by config init itself (use its own option, or edit the output)"
+                ));
+            }
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(format!(
+                    "--pgsql-param '{name}': a parameter name is letters, digits, '_' or '-'"
+                ));
             }
         }
         if self.cluster_name.is_empty() || self.cluster_name.contains(char::is_whitespace) {
@@ -174,6 +206,13 @@ impl InitSpec {
                 " restore_command=\"cp {}/%f %p\"",
                 a.trim_end_matches('/')
             );
+        }
+        for (name, value) in &self.params {
+            if value.is_empty() || value.contains(char::is_whitespace) {
+                let _ = write!(s, " {name}=\"{value}\"");
+            } else {
+                let _ = write!(s, " {name}={value}");
+            }
         }
         let _ = writeln!(
             s,
@@ -306,6 +345,7 @@ mod tests {
             bindir: "/opt/pgsql/bin".into(),
             rep_mode: "sync".into(),
             archive: Some("/opt/archivelog".into()),
+            params: vec![("tmpdir".into(), "/var/tmp/pg sql".into())],
             agent: Agent::Heartbeat,
         }
     }

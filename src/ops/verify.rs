@@ -85,20 +85,32 @@ impl VerifyReport {
 /// Reads the CIB from `cluster` and the other inputs named in `opts`, and runs every rule.
 pub fn verify(cluster: &dyn Cluster, opts: &VerifyOptions) -> Result<VerifyReport> {
     let cib = cluster.query_cib()?;
+    let live = match &opts.live {
+        Some(p) => Some(gather_live(&cib, cluster, p)?),
+        None => None,
+    };
+    verify_cib(&cib, cluster.origin(), opts, live)
+}
+
+/// Runs every rule on a CIB already read (or not yet written: `config load` checks the CIB
+/// it would write), with the other inputs named in `opts` and the live facts gathered (the
+/// servers are not asked here: `opts.live` is `verify`'s business).
+pub fn verify_cib(
+    cib: &Cib,
+    source: String,
+    opts: &VerifyOptions,
+    live: Option<LiveReport>,
+) -> Result<VerifyReport> {
     let confs = opts
         .corosync
         .iter()
         .map(|p| read_corosync(p))
         .collect::<Result<Vec<_>>>()?;
     let agents = match &opts.ocf_root {
-        Some(root) => installed_agents(&cib, root),
-        None => Agents::builtin(&cib),
+        Some(root) => installed_agents(cib, root),
+        None => Agents::builtin(cib),
     };
-    let live = match &opts.live {
-        Some(p) => Some(gather_live(&cib, cluster, p)?),
-        None => None,
-    };
-    Ok(report(&cib, cluster.origin(), &agents, &confs, live))
+    Ok(report(cib, source, &agents, &confs, live))
 }
 
 /// Asks every node's server for its settings and looks for the agent's lock file here.
