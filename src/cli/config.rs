@@ -73,17 +73,8 @@ pub struct LoadArgs {
     pub force: bool,
     #[command(flatten)]
     pub mutate: MutateArgs,
-    /// Do not run the installed agents' meta-data for the checks (built-in knowledge only)
-    #[arg(long)]
-    pub no_agents: bool,
-    /// Where the OCF agents are installed
-    #[arg(
-        long,
-        env = "OCF_ROOT",
-        value_name = "DIR",
-        default_value = "/usr/lib/ocf"
-    )]
-    pub ocf_root: PathBuf,
+    #[command(flatten)]
+    pub agents: super::verify::AgentArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -179,7 +170,7 @@ fn load(ctx: &CommandContext, a: &LoadArgs) -> CommandResult {
     } else {
         Mode::Update
     };
-    let checks = super::verify::options(ctx, &[], a.no_agents, &a.ocf_root);
+    let checks = super::verify::options(ctx, &[], &a.agents);
     let mut plan = config::plan_load(cluster.as_ref(), &text, &origin, mode, &checks)?;
     let json = ctx.global.output == OutputFormat::Json;
     // Every error of the result refuses; warnings are printed when the load brings them,

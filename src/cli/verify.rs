@@ -37,18 +37,8 @@ pub struct Args {
     /// readable and the CIB is the live cluster's (a saved CIB may come from elsewhere)
     #[arg(long = "corosync-conf", alias = "corosync", value_name = "FILE")]
     pub corosync_conf: Vec<PathBuf>,
-    /// Do not run the installed agents' meta-data; use pgcrm's built-in knowledge of
-    /// ocf:heartbeat:pgsql, ocf:pgcrm:pgsql, pgsqlms, IPaddr2 and ping only
-    #[arg(long)]
-    pub no_agents: bool,
-    /// Where the OCF agents are installed
-    #[arg(
-        long,
-        env = "OCF_ROOT",
-        value_name = "DIR",
-        default_value = "/usr/lib/ocf"
-    )]
-    pub ocf_root: PathBuf,
+    #[command(flatten)]
+    pub agents: AgentArgs,
     /// Also check each node's PostgreSQL (PG701-PG710): wal_level, hot_standby,
     /// max_wal_senders, where synchronous_standby_names comes from, archiving, slots, and the
     /// agent's PGSQL.lock on this node. Servers are reached as `pgcrm status` reaches them
@@ -63,13 +53,29 @@ pub struct Args {
     pub config: PathBuf,
 }
 
+/// Where the rules learn what the resource agents accept (`verify`, `config load`).
+#[derive(Debug, clap::Args)]
+pub struct AgentArgs {
+    /// Do not run the installed agents' meta-data; use pgcrm's built-in knowledge of
+    /// ocf:heartbeat:pgsql, ocf:pgcrm:pgsql, pgsqlms, IPaddr2 and ping only
+    #[arg(long)]
+    pub no_agents: bool,
+    /// Where the OCF agents are installed
+    #[arg(
+        long,
+        env = "OCF_ROOT",
+        value_name = "DIR",
+        default_value = "/usr/lib/ocf"
+    )]
+    pub ocf_root: PathBuf,
+}
+
 /// The inputs of the rules besides the CIB: the agents under `ocf_root` (unless
 /// `no_agents`), and the corosync.conf files given, else this node's when the CIB is live.
 pub fn options(
     ctx: &CommandContext,
     corosync_conf: &[PathBuf],
-    no_agents: bool,
-    ocf_root: &Path,
+    agents: &AgentArgs,
 ) -> VerifyOptions {
     let live =
         ctx.global.cib_file.is_none() && ctx.cib_file_env.as_deref().is_none_or(str::is_empty);
@@ -78,7 +84,7 @@ pub fn options(
         corosync.push(DEFAULT_COROSYNC_CONF.into());
     }
     VerifyOptions {
-        ocf_root: (!no_agents).then(|| ocf_root.to_path_buf()),
+        ocf_root: (!agents.no_agents).then(|| agents.ocf_root.clone()),
         corosync,
         live: None,
     }
@@ -101,7 +107,7 @@ pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
     };
     let opts = VerifyOptions {
         live: live_opts,
-        ..options(ctx, &args.corosync_conf, args.no_agents, &args.ocf_root)
+        ..options(ctx, &args.corosync_conf, &args.agents)
     };
     let report = verify::verify(cluster.as_ref(), &opts)?;
     match ctx.global.output {
