@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Wall time of pgcrm against Pacemaker's tools on a live lab node (the same node, one after
 # the other, hyperfine inside the node):
-#   pgcrm status --output json                    vs  crm_mon -1 -Afr --output-as=xml
+#   pgcrm status --no-pg --output json            vs  crm_mon -1 -Afr --output-as=xml
+#     (Pacemaker's view only, as crm_mon shows it: live status also probes PostgreSQL,
+#     which benches/status-with-probes.sh measures)
 #   pgcrm attribute get pgsql-status -N node1 -l reboot
 #                                                 vs  crm_attribute -G -q -N node1 -l reboot -n pgsql-status
 # Prints the median of each and the ratio (target: >= 5x). Uses the lab of PGCRM_LAB_ROOT
@@ -53,6 +55,6 @@ PY
 nodes=$("$lab" exec node1 crm_node -l | wc -l)
 echo "live lab: $nodes nodes, node1, $runs runs each (pacemaker $("$lab" exec node1 pacemakerd --version | head -1 | awk '{print $2}'))"
 printf '%-10s %12s %14s %9s\n' "read" "pgcrm (ms)" "the tool (ms)" "ratio"
-bench status "$bin status --output json" "crm_mon -1 -Afr --output-as=xml"
+bench status "$bin status --no-pg --output json" "crm_mon -1 -Afr --output-as=xml"
 bench attribute "$bin attribute get pgsql-status -N node1 -l reboot" \
     "crm_attribute -G -q -N node1 -l reboot -n pgsql-status"
