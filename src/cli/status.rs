@@ -105,11 +105,7 @@ pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
             text.push('\n');
             print_out(&text)
         }
-        OutputFormat::Text => {
-            let mut text = cli_constraints_banner(ctx).unwrap_or_default();
-            text.push_str(&render_text(&report, args));
-            print_out(&text)
-        }
+        OutputFormat::Text => print_out(&render_text(&report, args)),
     }
 }
 
@@ -164,7 +160,14 @@ fn render_text(report: &StatusReport, args: &Args) -> String {
         fail_counts: args.failcounts,
         inactive: args.inactive,
     };
-    let mut text = crm_mon::render(&report.cluster, sections, chrono::Local::now());
+    // The banner about constraints left by move/ban comes first: crm_mon does not say it.
+    let mut text =
+        crate::render::banner::cli_constraints(&report.cli_constraints).unwrap_or_default();
+    text.push_str(&crm_mon::render(
+        &report.cluster,
+        sections,
+        chrono::Local::now(),
+    ));
     if let Some(pg) = &report.postgresql {
         text.push('\n');
         text.push_str(&crate::render::pg_table::render(pg));
@@ -328,14 +331,6 @@ fn without_probe_time(line: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// The one-line banner about cli-* constraints left by move/ban, when there are any. (Reads
-/// the CIB on its own so the report, and its JSON, stay as they are.)
-fn cli_constraints_banner(ctx: &CommandContext) -> Option<String> {
-    let cib = ctx.cluster().query_cib().ok()?;
-    let list = pgcrm::ops::resource::cli_constraints(&cib, None, chrono::Utc::now());
-    crate::render::banner::cli_constraints(&list)
 }
 
 #[cfg(test)]

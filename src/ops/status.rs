@@ -25,6 +25,9 @@ pub struct StatusReport {
     pub postgresql: Option<PgSummary>,
     /// Every disagreement and risk found, most severe first (see `ops::problems`).
     pub problems: Vec<Problem>,
+    /// `cli-prefer-*`/`cli-ban-*` constraints left by move and ban commands, as
+    /// `pgcrm resource constraints` lists them.
+    pub cli_constraints: Vec<crate::ops::resource::CliConstraint>,
 }
 
 /// The PostgreSQL resource and what Pacemaker's node attributes say about it on each node.
@@ -204,6 +207,7 @@ fn build(cib: &Cib, source: String) -> StatusReport {
         cluster,
         postgresql,
         problems: Vec::new(),
+        cli_constraints: crate::ops::resource::cli_constraints(cib, None, chrono::Utc::now()),
     }
 }
 
