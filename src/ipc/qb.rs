@@ -688,26 +688,25 @@ fn set_timeouts(fd: RawFd, t: Duration) -> io::Result<()> {
 }
 
 fn connect_abstract(fd: RawFd, name: &str) -> io::Result<()> {
-    let addr = abstract_addr(name)?;
-    // SAFETY: connect with a full sockaddr_un (length 110, as libqb binds).
-    let rc = unsafe {
-        libc::connect(
-            fd,
-            &addr as *const libc::sockaddr_un as *const libc::sockaddr,
-            size_of::<libc::sockaddr_un>() as libc::socklen_t,
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    with_abstract_addr(fd, name, libc::connect)
 }
 
 fn bind_abstract(fd: RawFd, name: &str) -> io::Result<()> {
+    with_abstract_addr(fd, name, libc::bind)
+}
+
+/// `connect(2)` or `bind(2)` on the abstract address `name`, with a full sockaddr_un
+/// (length 110, as libqb binds).
+fn with_abstract_addr(
+    fd: RawFd,
+    name: &str,
+    call: unsafe extern "C" fn(libc::c_int, *const libc::sockaddr, libc::socklen_t) -> libc::c_int,
+) -> io::Result<()> {
     let addr = abstract_addr(name)?;
-    // SAFETY: bind with a full sockaddr_un.
+    // SAFETY: `addr` is a fully initialised sockaddr_un that outlives the call, and the
+    // length passed is its size.
     let rc = unsafe {
-        libc::bind(
+        call(
             fd,
             &addr as *const libc::sockaddr_un as *const libc::sockaddr,
             size_of::<libc::sockaddr_un>() as libc::socklen_t,
