@@ -425,36 +425,25 @@ mod tests {
     #[test]
     fn pg704_synchronous_standby_names_set_outside_rep_mode_conf() {
         let mut live = healthy();
-        let st = live.nodes[0]
-            .settings
-            .as_mut()
-            .unwrap()
-            .settings
-            .get_mut("synchronous_standby_names")
-            .unwrap();
+        fn names(live: &mut LiveFacts) -> &mut Setting {
+            live.nodes[0]
+                .settings
+                .as_mut()
+                .unwrap()
+                .settings
+                .get_mut("synchronous_standby_names")
+                .unwrap()
+        }
+        let st = names(&mut live);
         st.value = "node2".into();
         st.sourcefile = Some("/var/lib/pgsql/data/postgresql.auto.conf".into());
         let f = run(&live);
         assert_eq!(f, vec![("PG704", "node1".into(), Severity::Error)]);
         // the agent's file, even spelled with a trailing slash in tmpdir, is fine
-        let st = live.nodes[0]
-            .settings
-            .as_mut()
-            .unwrap()
-            .settings
-            .get_mut("synchronous_standby_names")
-            .unwrap();
-        st.sourcefile = Some("/var/lib/pgsql/tmp//rep_mode.conf".into());
+        names(&mut live).sourcefile = Some("/var/lib/pgsql/tmp//rep_mode.conf".into());
         assert_eq!(run(&live), vec![]);
         // a role that cannot see sourcefile: nothing to say
-        let st = live.nodes[0]
-            .settings
-            .as_mut()
-            .unwrap()
-            .settings
-            .get_mut("synchronous_standby_names")
-            .unwrap();
-        st.sourcefile = None;
+        names(&mut live).sourcefile = None;
         assert_eq!(run(&live), vec![]);
     }
 
