@@ -1040,8 +1040,11 @@ fn drill_timeline_refusal(lab: &Lab) -> Res<String> {
 
 /// Runbook 5.3 with one command: `pgcrm rebuild-standby node1 --yes` inside node1 brings the
 /// old primary back as HS:sync with no other command. Refused on the primary (exit 107,
-/// nothing changed); interrupted during the copy (SIGTERM) and run again, it finishes; the old
-/// data directory is kept; the timings are printed.
+/// nothing changed). The lab keeps `wal_log_hints = on`, so `--method auto` plans pg_rewind:
+/// the old primary is rewound in place after the failover. Then node1's PostgreSQL is killed
+/// again (a broken standby) and rebuilt with `--method basebackup`: interrupted during the
+/// copy (SIGTERM) and run again, it finishes; the old data directory is kept; the timings are
+/// printed.
 fn drill_rebuild(lab: &Lab) -> Res<String> {
     let (code, out, err) = pgcrm_in(lab, "node2", &["rebuild-standby", "node2", "--yes"])?;
     if code != 107 || !out.is_empty() || !err.contains("runs the primary") {
@@ -1052,21 +1055,64 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
     let (code, out, err) = pgcrm_in(lab, "node1", &["rebuild-standby", "node1", "--dry-run"])?;
     if code != 0
         || !out.contains(&format!("source:   node2, copied through {REP_VIP}"))
+        || !out.contains("method:   rewind (")
         || !out.contains("Dry run")
     {
-        return Err(format!("--dry-run: exit {code}: {out}{err}"));
+        return Err(format!(
+            "--dry-run: --method auto should plan pg_rewind (wal_log_hints = on): exit {code}: {out}{err}"
+        ));
     }
+    // the failed old primary, rewound in place
+    let t0 = Instant::now();
+    let (code, out, err) = pgcrm_in(
+        lab,
+        "node1",
+        &["rebuild-standby", "node1", "--yes", "--method", "rewind"],
+    )?;
+    let took_rewind = t0.elapsed();
+    if code != 0 || !out.contains("node1 is HS:sync after") || !out.contains("copy: pg_rewind") {
+        return Err(format!("--method rewind: exit {code}: {out}{err}"));
+    }
+    lab.mon("node2")?.check_healthy("node2", "node1")?;
+    let timings = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("Timings:"))
+            .unwrap_or("")
+            .to_string()
+    };
+    let rewind_timings = timings(&out);
+    // a broken standby: its PostgreSQL killed, Pacemaker keeps it stopped (fail count)
+    lab.run(&["kill-pg", "node1"])?;
+    poll(
+        Duration::from_secs(60),
+        "node1's pgsql STOP with a fail count",
+        || {
+            let m = lab.mon("node2").ok()?;
+            (m.attr("node1", "pgsql-status") == "STOP" && m.fails("node1") >= 1).then_some(())
+        },
+    )?;
     // interrupted halfway: the copy is slowed down so that SIGTERM lands during it
     let interrupted = format!(
-        "{PGCRM} rebuild-standby node1 --yes --max-rate 2M >/dev/null 2>&1 & p=$!; sleep 3; kill -TERM $p; wait $p; \
+        "{PGCRM} rebuild-standby node1 --yes --method basebackup --max-rate 2M >/dev/null 2>&1 & p=$!; sleep 3; kill -TERM $p; wait $p; \
          test -d \"$PGDATA.pgcrm-new\" && test ! -e \"$PGDATA.pgcrm-new/pgcrm-rebuild.done\""
     );
     lab.exec("node1", &["sh", "-c", &interrupted])
         .map_err(|e| format!("the interrupted run should leave an incomplete copy: {e}"))?;
     let t0 = Instant::now();
-    let (code, out, err) = pgcrm_in(lab, "node1", &["rebuild-standby", "node1", "--yes"])?;
+    let (code, out, err) = pgcrm_in(
+        lab,
+        "node1",
+        &[
+            "rebuild-standby",
+            "node1",
+            "--yes",
+            "--method",
+            "basebackup",
+        ],
+    )?;
     let took = t0.elapsed();
-    if code != 0 || !out.contains("node1 is HS:sync after") {
+    if code != 0 || !out.contains("node1 is HS:sync after") || !out.contains("copy: pg_basebackup")
+    {
         return Err(format!("the re-run: exit {code}: {out}{err}"));
     }
     let kept = out
@@ -1087,14 +1133,12 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
                 .filter(|n| n == "3")
         },
     )?;
-    let timings = out
-        .lines()
-        .find(|l| l.starts_with("Timings:"))
-        .unwrap_or("")
-        .to_string();
     Ok(format!(
-        "refused on the primary (107); interrupted during the copy, re-run: node1 HS:sync after {} ({timings}); old data kept; {rows} rows via read VIP",
-        secs(took)
+        "refused on the primary (107); auto plans rewind; pg_rewind after the failover: node1 HS:sync after {} ({rewind_timings}); \
+         killed again, pg_basebackup interrupted during the copy, re-run: HS:sync after {} ({}); old data kept; {rows} rows via read VIP",
+        secs(took_rewind),
+        secs(took),
+        timings(&out)
     ))
 }
 

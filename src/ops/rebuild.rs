@@ -407,6 +407,13 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
             Method::Basebackup,
             "a copy from an earlier run is complete".to_string(),
         )
+    } else if req.method == Method::Auto && staging(&pgdata).exists() {
+        // an interrupted pg_basebackup: the re-run finishes what the first run chose (a
+        // rewind would leave the half copy behind, and --method rewind removes it)
+        (
+            Method::Basebackup,
+            "an earlier run's pg_basebackup was interrupted: copying again".to_string(),
+        )
     } else {
         match (req.method, rewind_possible(&params.pgctl, &pgdata)) {
             (Method::Basebackup, _) => (Method::Basebackup, "--method basebackup".into()),
@@ -575,8 +582,19 @@ pub fn parse_rate(s: &str) -> Option<u64> {
 
 /// A step failed: which one, what state the node is in, how to continue.
 fn failed(p: &RebuildPlan, step: StepKind, why: impl std::fmt::Display, state: &str) -> Error {
+    failed_then(p, step, why, state, "")
+}
+
+/// [`failed`], when continuing needs other options (`extra`, e.g. ` --method basebackup`).
+fn failed_then(
+    p: &RebuildPlan,
+    step: StepKind,
+    why: impl std::fmt::Display,
+    state: &str,
+    extra: &str,
+) -> Error {
     Error::StepFailed(format!(
-        "step {} failed: {why}; {} is now: {state}; fix the cause, then continue with: pgcrm rebuild-standby {} --yes",
+        "step {} failed: {why}; {} is now: {state}; fix the cause, then continue with: pgcrm rebuild-standby {} --yes{extra}",
         step.name(),
         p.node,
         p.node
@@ -867,8 +885,23 @@ fn step_copy(p: &RebuildPlan, obs: &mut dyn Observer) -> Result<bool> {
         chrono::Local::now().format("%Y%m%dT%H%M%S")
     );
     if p.method == Method::Rewind {
+        // an incomplete pg_basebackup of an earlier run (--method basebackup) is not needed
+        if stage.exists() {
+            if let Some(pid) = writer_of(&stage).filter(|&pid| !stop_orphan(pid)) {
+                return Err(fail(
+                    &format!("a copy into {} still runs (pid {pid})", stage.display()),
+                    "banned, old data untouched; stop that process or wait for it, then run again",
+                ));
+            }
+            std::fs::remove_dir_all(&stage).map_err(|e| {
+                fail(
+                    &format!("cannot remove the incomplete copy {}: {e}", stage.display()),
+                    "banned, old data untouched",
+                )
+            })?;
+        }
         let conninfo = format!(
-            "host={} port={} user={} dbname=postgres application_name=pgcrm-rewind",
+            "host={} port={} user={} dbname=postgres connect_timeout=10 application_name=pgcrm-rewind",
             p.params.master_ip, p.params.pgport, p.params.pgdba
         );
         let args = vec![
@@ -877,15 +910,56 @@ fn step_copy(p: &RebuildPlan, obs: &mut dyn Observer) -> Result<bool> {
             format!("--source-server={conninfo}"),
             "--progress".into(),
         ];
+        // pg_rewind finishes the crash recovery of a killed primary in single-user mode,
+        // which refuses to run with a standby.signal (the agents write one before every
+        // start); the standby-config step writes it again after the rewind
+        for signal in ["standby.signal", "recovery.signal"] {
+            match std::fs::remove_file(pgdata.join(signal)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(fail(
+                        &format!("cannot remove {}: {e}", pgdata.join(signal).display()),
+                        "banned, data untouched",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        // A freshly promoted primary's pg_control still names the old timeline until its
+        // first checkpoint (a spread one, minutes later): pg_rewind would read "same
+        // timeline", say "no rewind required" and leave a directory that cannot follow the
+        // new timeline. pg_rewind's documentation asks for this CHECKPOINT.
+        let checkpoint = vec![
+            "-X".to_string(),
+            "-At".into(),
+            "-v".into(),
+            "ON_ERROR_STOP=1".into(),
+            "-c".into(),
+            "CHECKPOINT".into(),
+            conninfo.clone(),
+        ];
+        run_with_progress(
+            command_as(&owner, Path::new(&p.params.psql), &checkpoint),
+            None,
+            obs,
+        )
+        .map_err(|e| {
+            fail(
+                &format!("CHECKPOINT on the primary before pg_rewind: {e}"),
+                "banned, data untouched",
+            )
+        })?;
         run_with_progress(
             command_as(&owner, &bin("pg_rewind"), &args),
             p.source_bytes,
             obs,
         )
         .map_err(|e| {
-            fail(
-                &format!("pg_rewind: {e} (try --method basebackup)"),
-                "banned, data directory possibly half rewound: rebuild with --method basebackup",
+            failed_then(
+                p,
+                StepKind::Copy,
+                format!("pg_rewind: {e}"),
+                "banned, data directory possibly half rewound (a full copy replaces it)",
+                " --method basebackup",
             )
         })?;
         write_marker(pgdata, "", &owner).map_err(|e| fail(&e, "banned, rewound"))?;
