@@ -1040,8 +1040,9 @@ fn drill_timeline_refusal(lab: &Lab) -> Res<String> {
 
 /// Runbook 5.3 with one command: `pgcrm rebuild-standby node1 --yes` inside node1 brings the
 /// old primary back as HS:sync with no other command. Refused on the primary (exit 107,
-/// nothing changed). The lab keeps `wal_log_hints = on`, so `--method auto` plans pg_rewind:
-/// the old primary is rewound in place after the failover. Then node1's PostgreSQL is killed
+/// nothing changed) and while an operator's cli-ban keeps node1 off (107, the ban kept). The
+/// lab keeps `wal_log_hints = on`, so `--method auto` plans pg_rewind: the old primary is
+/// rewound in place after the failover. Then node1's PostgreSQL is killed
 /// again (a broken standby) and rebuilt with `--method basebackup`: interrupted during the
 /// copy (SIGTERM) and run again, it finishes; the old data directory is kept; the timings are
 /// printed.
@@ -1050,6 +1051,22 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
     if code != 107 || !out.is_empty() || !err.contains("runs the primary") {
         return Err(format!(
             "on the primary: expected exit 107 and one line, got {code}: {out}{err}"
+        ));
+    }
+    // an operator's own ban of node1 is never lifted by the command: refused, nothing changed
+    let ban = ["crm_resource", "-r", "msPostgresql", "-N", "node1"];
+    lab.exec("node2", &[&ban[..], &["--ban"]].concat())?;
+    let (code, out, err) = pgcrm_in(lab, "node1", &["rebuild-standby", "node1", "--yes"])?;
+    let still = lab.exec("node2", &["cibadmin", "-Q", "-o", "constraints"])?;
+    lab.exec("node2", &[&ban[..], &["--clear"]].concat())?;
+    if code != 107
+        || !out.is_empty()
+        || !err.contains("which rebuild-standby did not make")
+        || !err.contains("pgcrm resource clear msPostgresql --node node1")
+        || !still.contains("cli-ban-msPostgresql-on-node1")
+    {
+        return Err(format!(
+            "an operator's ban: expected exit 107 and the fix, the ban kept; got {code}: {out}{err}"
         ));
     }
     let (code, out, err) = pgcrm_in(lab, "node1", &["rebuild-standby", "node1", "--dry-run"])?;
@@ -1134,7 +1151,7 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
         },
     )?;
     Ok(format!(
-        "refused on the primary (107); auto plans rewind; pg_rewind after the failover: node1 HS:sync after {} ({rewind_timings}); \
+        "refused on the primary (107) and with an operator's ban (107, kept); auto plans rewind; pg_rewind after the failover: node1 HS:sync after {} ({rewind_timings}); \
          killed again, pg_basebackup interrupted during the copy, re-run: HS:sync after {} ({}); old data kept; {rows} rows via read VIP",
         secs(took_rewind),
         secs(took),

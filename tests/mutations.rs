@@ -723,3 +723,42 @@ fn status_shows_a_banner_while_cli_constraints_exist() {
     let o = pgcrm(&f, &["status"]);
     assert!(out(&o).starts_with("Cluster Summary:"), "{}", out(&o));
 }
+
+/// rebuild-standby's own ban (a rule whose id marks it as the command's, so that the end of
+/// the run never lifts an operator's ban of the same id) is still a plain cli-ban for the
+/// cluster's tools: crm_verify accepts it, crm_simulate keeps the resource off the node,
+/// `pgcrm resource constraints` lists it, and `crm_resource --clear` lifts it.
+#[test]
+fn rebuild_standby_ban_is_a_cli_ban_for_pacemaker() {
+    use pgcrm::ops::rebuild::{ban_owner, own_ban_change, Ban};
+    let (_d, f) = fixture("runbook-healthy.xml");
+    let cib = pgcrm::cib::Cib::parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
+    let change = own_ban_change(&cib, "msPostgresql", "node2").unwrap();
+    let mut tree = cib.tree.clone();
+    change.apply_to(&mut tree).unwrap();
+    std::fs::write(&f, tree.to_xml()).unwrap();
+    let (rc, v) = oracle(&f, "crm_verify", &["-x", f.to_str().unwrap()]);
+    assert_eq!(rc, 0, "{v}");
+    let (_, sim) = oracle(&f, "crm_simulate", &["-S", "-x", f.to_str().unwrap()]);
+    assert!(
+        sim.lines()
+            .any(|l| l.contains("Stop") && l.contains("pgsql:") && l.contains("node2")),
+        "crm_simulate should stop pgsql on node2:\n{sim}"
+    );
+    let o = pgcrm(&f, &["resource", "constraints"]);
+    assert!(
+        out(&o).contains("cli-ban-msPostgresql-on-node2"),
+        "{}",
+        out(&o)
+    );
+    let now = pgcrm::cib::Cib::parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
+    assert_eq!(ban_owner(&now, "msPostgresql", "node2"), Ban::Ours);
+    let (rc, text) = oracle(
+        &f,
+        "crm_resource",
+        &["--clear", "-r", "msPostgresql", "-N", "node2"],
+    );
+    assert_eq!(rc, 0, "{text}");
+    let o = pgcrm(&f, &["resource", "constraints"]);
+    assert_eq!(out(&o), "No cli-* constraints\n");
+}
