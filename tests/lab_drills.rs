@@ -1073,12 +1073,19 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
     if code != 0
         || !out.contains(&format!("source:   node2, copied through {REP_VIP}"))
         || !out.contains("method:   rewind (")
+        || !out.contains(" of WAL from the primary, about ")
         || !out.contains("Dry run")
     {
         return Err(format!(
             "--dry-run: --method auto should plan pg_rewind (wal_log_hints = on): exit {code}: {out}{err}"
         ));
     }
+    let copy_line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("copy:"))
+        .unwrap_or("")
+        .trim()
+        .to_string();
     // the failed old primary, rewound in place
     let t0 = Instant::now();
     let (code, out, err) = pgcrm_in(
@@ -1151,7 +1158,7 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
         },
     )?;
     Ok(format!(
-        "refused on the primary (107) and with an operator's ban (107, kept); auto plans rewind; pg_rewind after the failover: node1 HS:sync after {} ({rewind_timings}); \
+        "refused on the primary (107) and with an operator's ban (107, kept); auto plans rewind ({copy_line}); pg_rewind after the failover: node1 HS:sync after {} ({rewind_timings}); \
          killed again, pg_basebackup interrupted during the copy, re-run: HS:sync after {} ({}); old data kept; {rows} rows via read VIP",
         secs(took_rewind),
         secs(took),

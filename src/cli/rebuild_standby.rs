@@ -89,10 +89,17 @@ fn render_plan(p: &RebuildPlan) -> String {
         method = p.method.as_str(),
         why = p.method_reason,
     );
-    if let (Some(b), Some(e)) = (p.source_bytes, p.estimate) {
+    if let Some(e) = p.estimate {
+        let data = p
+            .source_bytes
+            .map(|b| format!("{} of data", mib(b)))
+            .unwrap_or_else(|| "data of unknown size".into());
+        let wal = p
+            .wal_bytes
+            .map(|b| format!("{} of WAL", mib(b)))
+            .unwrap_or_else(|| "WAL not listed (pg_ls_waldir() needs pg_monitor)".into());
         t.push_str(&format!(
-            "  copy:     {} on the primary, about {:.0}s at {}/s\n",
-            mib(b),
+            "  copy:     {data} + {wal} from the primary, about {:.0}s at {}/s\n",
             e.as_secs_f64().ceil(),
             mib(p.assumed_rate)
         ));

@@ -134,6 +134,9 @@ pub struct RebuildPlan {
     pub pgdata_bytes: Option<u64>,
     /// Bytes of data on the primary (`pg_database_size` of every database).
     pub source_bytes: Option<u64>,
+    /// Bytes of WAL the copy brings along ([`wal_to_copy`]); None when the primary's
+    /// `pg_ls_waldir()` could not be read (it needs pg_monitor or a superuser).
+    pub wal_bytes: Option<u64>,
     /// The method chosen (`rewind` or `basebackup`) and why.
     pub method: Method,
     pub method_reason: String,
@@ -337,8 +340,31 @@ pub fn dir_size(path: &Path) -> Option<u64> {
     Some(total)
 }
 
-/// What `pg_controldata` says about a data directory: (wal_log_hints on or checksums on).
-fn rewind_possible(pgctl: &str, pgdata: &str) -> std::result::Result<(), String> {
+/// What `pg_controldata` says about a data directory: whether pg_rewind can work on it
+/// (wal_log_hints on or checksums on), and the timeline of its latest checkpoint.
+fn controldata(pgctl: &str, pgdata: &str) -> (std::result::Result<(), String>, Option<u32>) {
+    match pg_controldata(pgctl, pgdata) {
+        Ok(text) => {
+            let field = |name: &str| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map(|v| v.trim_start_matches(':').trim().to_string())
+            };
+            let hints = field("wal_log_hints setting").as_deref() == Some("on");
+            let checksums = field("Data page checksum version").is_some_and(|v| v != "0");
+            let timeline = field("Latest checkpoint's TimeLineID").and_then(|v| v.parse().ok());
+            let rewind = if hints || checksums {
+                Ok(())
+            } else {
+                Err("the data directory has neither wal_log_hints nor data checksums".into())
+            };
+            (rewind, timeline)
+        }
+        Err(e) => (Err(e), None),
+    }
+}
+
+fn pg_controldata(pgctl: &str, pgdata: &str) -> std::result::Result<String, String> {
     let bin = Path::new(pgctl).with_file_name("pg_controldata");
     let out = Command::new(&bin)
         .arg(pgdata)
@@ -353,23 +379,53 @@ fn rewind_possible(pgctl: &str, pgdata: &str) -> std::result::Result<(), String>
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(|v| v.trim_start_matches(':').trim().to_string())
-    };
-    let hints = field("wal_log_hints setting").as_deref() == Some("on");
-    let checksums = field("Data page checksum version").is_some_and(|v| v != "0");
-    if hints || checksums {
-        Ok(())
-    } else {
-        Err("the data directory has neither wal_log_hints nor data checksums".into())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The WAL on the primary, as `pg_ls_waldir()` lists it: segment file names and sizes, and
+/// the segment size.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceWal {
+    pub files: Vec<(String, u64)>,
+    pub segment_size: u64,
+}
+
+/// Bytes of WAL the copy brings along. pg_basebackup `-X stream` streams the WAL from the
+/// checkpoint it starts with (`-c fast`): at least one whole segment, plus what the primary
+/// writes meanwhile (unknown, not counted). pg_rewind copies the primary's WAL segments
+/// written since the fork: those of a timeline newer than the target's latest checkpoint
+/// (all of them when that timeline is unknown).
+pub fn wal_to_copy(method: Method, wal: &SourceWal, target_timeline: Option<u32>) -> u64 {
+    match method {
+        Method::Rewind => wal
+            .files
+            .iter()
+            .filter(|(name, _)| {
+                name.len() == 24
+                    && name.bytes().all(|b| b.is_ascii_hexdigit())
+                    && u32::from_str_radix(&name[..8], 16)
+                        .is_ok_and(|tli| target_timeline.is_none_or(|t| tli > t))
+            })
+            .map(|(_, size)| size)
+            .sum(),
+        _ => wal.segment_size,
     }
 }
 
-/// The primary's facts needed by the plan: (in recovery, bytes of data).
-fn source_facts(t: &target::Target, timeout: Duration) -> std::result::Result<(bool, u64), String> {
+/// The copy time at `rate` bytes per second for data plus WAL (None when neither is known).
+pub fn estimate(data: Option<u64>, wal: Option<u64>, rate: u64) -> Option<Duration> {
+    if data.is_none() && wal.is_none() {
+        return None;
+    }
+    let bytes = data.unwrap_or(0) + wal.unwrap_or(0);
+    Some(Duration::from_secs_f64(bytes as f64 / rate.max(1) as f64))
+}
+
+/// The primary's facts needed by the plan: (in recovery, bytes of data, its WAL when
+/// `pg_ls_waldir()` may be read).
+type SourceFacts = (bool, u64, Option<SourceWal>);
+
+fn source_facts(t: &target::Target, timeout: Duration) -> std::result::Result<SourceFacts, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -388,14 +444,38 @@ fn source_facts(t: &target::Target, timeout: Duration) -> std::result::Result<(b
                 )
                 .await
                 .map_err(|e| e.to_string())?;
-            for m in rows {
-                if let tokio_postgres::SimpleQueryMessage::Row(r) = m {
-                    let rec = r.get(0) == Some("t");
-                    let size = r.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-                    return Ok((rec, size));
-                }
-            }
-            Err("no row".to_string())
+            let Some((rec, size)) = rows.iter().find_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => Some((
+                    r.get(0) == Some("t"),
+                    r.get(1).and_then(|s| s.parse().ok()).unwrap_or(0),
+                )),
+                _ => None,
+            }) else {
+                return Err("no row".to_string());
+            };
+            // a role without pg_monitor may not list pg_wal: the estimate goes without
+            let wal = client
+                .simple_query(
+                    "SELECT name, size, (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size') FROM pg_ls_waldir()",
+                )
+                .await
+                .ok()
+                .map(|rows| {
+                    let mut wal = SourceWal::default();
+                    for m in rows {
+                        if let tokio_postgres::SimpleQueryMessage::Row(r) = m {
+                            let (Some(name), Some(size)) =
+                                (r.get(0), r.get(1).and_then(|s| s.parse().ok()))
+                            else {
+                                continue;
+                            };
+                            wal.files.push((name.to_string(), size));
+                            wal.segment_size = r.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
+                        }
+                    }
+                    wal
+                });
+            Ok((rec, size, wal))
         })
         .await
         .map_err(|_| format!("no answer within {}s", timeout.as_secs_f64()))?
@@ -460,9 +540,9 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
         only_configured: false,
         timeout: req.pg.timeout,
     })?;
-    let source_bytes = match targets.first().map(|t| (t, source_facts(t, req.pg.timeout))) {
-        Some((_, Ok((false, size)))) => Some(size),
-        Some((t, Ok((true, _)))) => {
+    let (source_bytes, source_wal) = match targets.first().map(|t| (t, source_facts(t, req.pg.timeout))) {
+        Some((_, Ok((false, size, wal)))) => (Some(size), wal),
+        Some((t, Ok((true, _, _)))) => {
             return Err(Error::Unsafe(format!(
                 "{source_node} is Promoted for Pacemaker but its PostgreSQL ({}) is in recovery: wait until the promotion completes",
                 t.description
@@ -474,11 +554,12 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
                 t.description
             )))
         }
-        None => None,
+        None => (None, None),
     };
     let pgdata = params.pgdata.trim_end_matches('/').to_string();
     let marker_in_pgdata = Path::new(&pgdata).join(MARKER).exists();
     let marker_in_staging = staging(&pgdata).join(MARKER).exists();
+    let (rewind, target_timeline) = controldata(&params.pgctl, &pgdata);
     let (method, method_reason) = if marker_in_pgdata || marker_in_staging {
         (
             Method::Basebackup,
@@ -492,7 +573,7 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
             "an earlier run's pg_basebackup was interrupted: copying again".to_string(),
         )
     } else {
-        match (req.method, rewind_possible(&params.pgctl, &pgdata)) {
+        match (req.method, rewind) {
             (Method::Basebackup, _) => (Method::Basebackup, "--method basebackup".into()),
             (Method::Rewind, Ok(())) | (Method::Auto, Ok(())) => (
                 Method::Rewind,
@@ -540,7 +621,10 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
         .as_deref()
         .and_then(parse_rate)
         .unwrap_or(ASSUMED_RATE);
-    let estimate = source_bytes.map(|b| Duration::from_secs_f64(b as f64 / rate as f64));
+    let wal_bytes = source_wal
+        .as_ref()
+        .map(|w| wal_to_copy(method, w, target_timeline));
+    let estimate = estimate(source_bytes, wal_bytes, rate);
     let s = |kind, what: String, done| Step { kind, what, done };
     let mut steps = vec![
         s(
@@ -639,6 +723,7 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
         pgdata_bytes: dir_size(Path::new(&pgdata)),
         pgdata,
         source_bytes,
+        wal_bytes,
         method,
         method_reason,
         estimate,
@@ -1030,7 +1115,7 @@ fn step_copy(p: &RebuildPlan, obs: &mut dyn Observer) -> Result<bool> {
         })?;
         run_with_progress(
             command_as(&owner, &bin("pg_rewind"), &args),
-            p.source_bytes,
+            p.source_bytes.map(|b| b + p.wal_bytes.unwrap_or(0)),
             obs,
         )
         .map_err(|e| {
@@ -1431,6 +1516,44 @@ mod tests {
         }
         let refusal = operator_ban_refusal("msPostgresql", "node1").to_string();
         assert!(refusal.contains("pgcrm resource clear msPostgresql --node node1"));
+    }
+
+    #[test]
+    fn copy_estimate_counts_the_wal() {
+        const MIB: u64 = 1024 * 1024;
+        let seg = 16 * MIB;
+        let wal = SourceWal {
+            files: vec![
+                ("000000020000000000000003".into(), seg),
+                ("00000003.history".into(), 42),
+                ("000000030000000000000003".into(), seg),
+                ("000000030000000000000004".into(), seg),
+                ("000000030000000000000002.partial".into(), seg),
+                ("000000040000000000000005".into(), seg),
+            ],
+            segment_size: seg,
+        };
+        // pg_rewind of a node on timeline 2: the segments of timelines 3 and 4
+        assert_eq!(wal_to_copy(Method::Rewind, &wal, Some(2)), 3 * seg);
+        assert_eq!(wal_to_copy(Method::Rewind, &wal, Some(3)), seg);
+        // the target's timeline unknown: every segment (an upper bound)
+        assert_eq!(wal_to_copy(Method::Rewind, &wal, None), 4 * seg);
+        // pg_basebackup -X stream: the segment it starts in
+        assert_eq!(wal_to_copy(Method::Basebackup, &wal, Some(2)), seg);
+        // 100 MiB of data + 28 MiB of WAL at 64 MiB/s: 2 s
+        assert_eq!(
+            estimate(Some(100 * MIB), Some(28 * MIB), 64 * MIB),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            estimate(Some(64 * MIB), None, 64 * MIB),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            estimate(None, Some(32 * MIB), 64 * MIB),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(estimate(None, None, 64 * MIB), None);
     }
 
     #[test]
