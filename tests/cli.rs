@@ -1031,4 +1031,17 @@ fn rebuild_standby_refusals() {
         "fast",
     ]);
     assert_fails(&o, 64, "--max-rate 'fast'");
+    // --ssh: a remote shell that is no command; the internal --local-step without a job
+    let o = pgcrm(&[
+        "--cib-file",
+        ex,
+        "rebuild-standby",
+        "node1",
+        "--ssh",
+        "--rsh",
+        "ssh 'unclosed",
+    ]);
+    assert_fails(&o, 64, "--rsh 'ssh 'unclosed' is not a command");
+    let o = pgcrm(&["rebuild-standby", "node1", "--local-step"]);
+    assert_fails(&o, 64, "it is only for rebuild-standby --ssh");
 }

@@ -1044,8 +1044,9 @@ fn drill_timeline_refusal(lab: &Lab) -> Res<String> {
 /// lab keeps `wal_log_hints = on`, so `--method auto` plans pg_rewind: the old primary is
 /// rewound in place after the failover. Then node1's PostgreSQL is killed
 /// again (a broken standby) and rebuilt with `--method basebackup`: interrupted during the
-/// copy (SIGTERM) and run again, it finishes; the old data directory is kept; the timings are
-/// printed.
+/// copy (SIGTERM) and run again from node2 with `--ssh` (refused there without it), the
+/// lab's exec as the remote shell, it finishes; the old data directory is kept; the timings
+/// are printed.
 fn drill_rebuild(lab: &Lab) -> Res<String> {
     let (code, out, err) = pgcrm_in(lab, "node2", &["rebuild-standby", "node2", "--yes"])?;
     if code != 107 || !out.is_empty() || !err.contains("runs the primary") {
@@ -1122,16 +1123,28 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
     );
     lab.exec("node1", &["sh", "-c", &interrupted])
         .map_err(|e| format!("the interrupted run should leave an incomplete copy: {e}"))?;
+    // the re-run from node2: refused without --ssh (one line naming node1 and the flag), then
+    // with --ssh its data steps run on node1 through the lab's exec as the remote shell
+    let (code, out, err) = pgcrm_in(lab, "node2", &["rebuild-standby", "node1", "--yes"])?;
+    if code != 64 || !out.is_empty() || err.lines().count() != 1 || !err.contains("--ssh") {
+        return Err(format!(
+            "on node2 without --ssh: expected exit 64 and one line, got {code}: {out}{err}"
+        ));
+    }
+    let rsh = format!("{LAB} exec");
     let t0 = Instant::now();
     let (code, out, err) = pgcrm_in(
         lab,
-        "node1",
+        "node2",
         &[
             "rebuild-standby",
             "node1",
             "--yes",
             "--method",
             "basebackup",
+            "--ssh",
+            "--rsh",
+            &rsh,
         ],
     )?;
     let took = t0.elapsed();
@@ -1159,7 +1172,7 @@ fn drill_rebuild(lab: &Lab) -> Res<String> {
     )?;
     Ok(format!(
         "refused on the primary (107) and with an operator's ban (107, kept); auto plans rewind ({copy_line}); pg_rewind after the failover: node1 HS:sync after {} ({rewind_timings}); \
-         killed again, pg_basebackup interrupted during the copy, re-run: HS:sync after {} ({}); old data kept; {rows} rows via read VIP",
+         killed again, pg_basebackup interrupted during the copy, re-run from node2 with --ssh (lab exec as the remote shell): HS:sync after {} ({}); old data kept; {rows} rows via read VIP",
         secs(took_rewind),
         secs(took),
         timings(&out)

@@ -3,7 +3,9 @@
 //! the copy (plain lines when stderr is not a terminal), and prints the timings.
 
 use super::{print_out, CommandContext, CommandError, CommandResult};
-use pgcrm::ops::rebuild::{self, Method, Observer, PgAccess, RebuildPlan, Request, Step};
+use pgcrm::ops::rebuild::{
+    self, LocalCall, LocalLine, Method, Observer, PgAccess, RebuildPlan, Remote, Request, Step,
+};
 use pgcrm::ops::wait::Action;
 use pgcrm::pg::target::{ConfigFile, PgEnv};
 use std::io::IsTerminal;
@@ -23,7 +25,10 @@ pub enum MethodArg {
 
 /// Bring a failed old primary (or a broken standby) back as a streaming standby.
 ///
-/// Runs on NODE itself. Refuses when NODE runs the primary or no other node does. Keeps the
+/// Runs on NODE itself, or from another node of the cluster with --ssh (the steps that touch
+/// NODE's files then run there through a remote shell, --rsh). Refuses when NODE runs the
+/// primary, when no other node does and when an operator's cli-ban keeps the resource off
+/// NODE. Keeps the
 /// resource off NODE with a cli-ban (the node's cluster stack keeps running), copies the data
 /// from the primary, writes the standby settings the agent expects, removes its PGSQL.lock,
 /// resets NODE's <rsc>-data-status and fail counts, lifts the ban and waits until NODE
@@ -31,9 +36,19 @@ pub enum MethodArg {
 /// interruption or a failure, run the same command again to finish.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The node to rebuild (the node pgcrm runs on)
+    /// The node to rebuild (the node pgcrm runs on, or any node with --ssh)
     #[arg(add = super::candidates::nodes())]
     pub node: String,
+    /// Run from another node: the data steps run on NODE through the remote shell (--rsh),
+    /// as `pgcrm rebuild-standby NODE --local-step` with this binary's path
+    #[arg(long)]
+    pub ssh: bool,
+    /// The remote shell for --ssh, like rsync's -e: called as `COMMAND NODE PGCRM ...`
+    #[arg(long, value_name = "COMMAND", default_value = "ssh -o BatchMode=yes")]
+    pub rsh: String,
+    /// Internal: run one data step of a --ssh run here (a JSON job on stdin, JSON lines out)
+    #[arg(long, hide = true)]
+    pub local_step: bool,
     /// How to copy the data
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     pub method: MethodArg,
@@ -185,7 +200,76 @@ impl Observer for Printer {
     }
 }
 
+/// The far side of --ssh: one call on this node, its progress and result as JSON lines.
+fn local_step(args: &Args) -> CommandResult {
+    use std::io::{Read, Write};
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|e| pgcrm::Error::Usage(format!("--local-step: cannot read the job: {e}")))?;
+    let call: LocalCall = serde_json::from_str(&input).map_err(|e| {
+        pgcrm::Error::Usage(format!(
+            "--local-step: not a job ({e}); it is only for rebuild-standby --ssh"
+        ))
+    })?;
+    if call.job.node != args.node {
+        return Err(pgcrm::Error::Usage(format!(
+            "--local-step: the job is for {}, not {}",
+            call.job.node, args.node
+        ))
+        .into());
+    }
+    let line = |l: &LocalLine| {
+        let text = serde_json::to_string(l).expect("serializable") + "\n";
+        let mut out = std::io::stdout().lock();
+        if out
+            .write_all(text.as_bytes())
+            .and_then(|_| out.flush())
+            .is_err()
+        {
+            // the remote shell is gone (the run was interrupted): stop, and with us the
+            // copy (its parent-death signal), as a local run does
+            std::process::exit(pgcrm::error::exit::ERROR);
+        }
+    };
+    let result = rebuild::local_call(call, &mut |done, total| {
+        line(&LocalLine::Progress { done, total })
+    })?;
+    line(&result);
+    Ok(())
+}
+
+fn remote(args: &Args) -> Result<Option<Remote>, pgcrm::Error> {
+    if !args.ssh {
+        return Ok(None);
+    }
+    let shell = shell_words::split(&args.rsh)
+        .ok()
+        .filter(|w| !w.is_empty())
+        .ok_or_else(|| {
+            pgcrm::Error::Usage(format!(
+                "--rsh '{}' is not a command (words, quoted as in a shell)",
+                args.rsh
+            ))
+        })?;
+    let pgcrm = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "pgcrm".into());
+    for (what, w) in [("this pgcrm's path", &pgcrm), ("the node name", &args.node)] {
+        if !rebuild::plain_word(w) {
+            return Err(pgcrm::Error::Usage(format!(
+                "--ssh: {what} '{w}' has characters a remote shell would split or expand; run pgcrm on {} instead",
+                args.node
+            )));
+        }
+    }
+    Ok(Some(Remote { shell, pgcrm }))
+}
+
 pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
+    if args.local_step {
+        return local_step(args);
+    }
     let explicit_config =
         args.config.as_path() != std::path::Path::new(pgcrm::pg::target::DEFAULT_CONFIG);
     let config = ConfigFile::load(
@@ -205,6 +289,7 @@ pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
         local_node: std::fs::read_to_string("/proc/sys/kernel/hostname")
             .ok()
             .map(|h| h.trim().to_string()),
+        remote: remote(args)?,
         pg: PgAccess {
             env: PgEnv::from_lookup(|k| std::env::var(k).ok()),
             config,

@@ -8,9 +8,11 @@
 //!
 //! Every step first checks whether it is done already, so a run cut short (Ctrl-C, a lost
 //! session) is finished by running the command again. A failure names the step, the state the
-//! node is left in and the command to continue. The data steps act on this machine's files:
-//! the plan refuses unless pgcrm runs on NODE itself. Reports through [`Observer`]; nothing
-//! here prints or prompts.
+//! node is left in and the command to continue. The data steps act on NODE's files: they run
+//! here when pgcrm runs on NODE, else (`--ssh`) through a remote shell as a hidden
+//! `pgcrm rebuild-standby NODE --local-step` on NODE ([`Remote`], [`local_call`]): a
+//! [`DataJob`] in on stdin, JSON lines out. Reports through [`Observer`]; nothing here prints
+//! or prompts.
 
 use super::plan;
 use super::resource::{self as rops, Expect};
@@ -31,7 +33,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How the data is copied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// pg_rewind when the node's data directory allows it, else pg_basebackup.
@@ -72,11 +74,362 @@ pub struct Request {
     pub discard_old: bool,
     /// The cluster node pgcrm runs on (its host name).
     pub local_node: Option<String>,
+    /// `--ssh`: run the data steps on NODE through this remote shell when pgcrm runs
+    /// elsewhere.
+    pub remote: Option<Remote>,
     pub pg: PgAccess,
 }
 
+/// How the data steps reach NODE from another node: like rsync's `-e`, a remote shell
+/// program (`ssh -o BatchMode=yes` by default; the lab's `pgcrm-lab exec` in the drills)
+/// called as `SHELL... NODE PGCRM rebuild-standby NODE --local-step`. Every word after the
+/// shell is a plain word (checked), so that a shell on the far side splits them back the
+/// same way.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    pub shell: Vec<String>,
+    /// The pgcrm binary on NODE (this binary's own path: installed alike on every node).
+    pub pgcrm: String,
+}
+
+/// A word that passes through a remote shell unchanged.
+pub fn plain_word(w: &str) -> bool {
+    !w.is_empty()
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@".contains(&b))
+}
+
+/// What a data step needs, sent to NODE as JSON when it runs there through a remote shell.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DataJob {
+    pub node: String,
+    /// The PostgreSQL primitive and its instance attributes (NODE derives the agent's
+    /// parameters from them as the agent does).
+    pub resource: String,
+    pub resource_params: Vec<(String, String)>,
+    pub method: Method,
+    pub max_rate: Option<String>,
+    pub discard_old: bool,
+    pub source_bytes: Option<u64>,
+    pub wal_bytes: Option<u64>,
+    /// What a re-run needs besides `NODE --yes` (` --ssh`), for the failure messages.
+    pub resume: String,
+}
+
+/// A [`DataJob`] with the agent's parameters it implies.
+#[derive(Debug, Clone)]
+pub struct Data {
+    pub job: DataJob,
+    pub params: Params,
+    pub pgdata: String,
+}
+
+impl std::ops::Deref for Data {
+    type Target = DataJob;
+    fn deref(&self) -> &DataJob {
+        &self.job
+    }
+}
+
+impl Data {
+    pub fn new(job: DataJob) -> Result<Data> {
+        let params = params_from(&job.resource, &job.resource_params, &job.node)?;
+        let pgdata = params.pgdata.trim_end_matches('/').to_string();
+        Ok(Data {
+            job,
+            params,
+            pgdata,
+        })
+    }
+}
+
+/// Where a failure message gets the node and the options of the command to continue.
+trait Resume {
+    fn node(&self) -> &str;
+    fn resume(&self) -> &str;
+}
+
+impl Resume for Data {
+    fn node(&self) -> &str {
+        &self.job.node
+    }
+    fn resume(&self) -> &str {
+        &self.job.resume
+    }
+}
+
+impl Resume for RebuildPlan {
+    fn node(&self) -> &str {
+        &self.node
+    }
+    fn resume(&self) -> &str {
+        &self.data.job.resume
+    }
+}
+
+/// NODE's side of the plan: what its data directory holds now.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct NodeFacts {
+    /// A live postmaster in the data directory.
+    pub postmaster_pid: Option<i32>,
+    /// Why pg_rewind cannot work on the data directory (None: it can).
+    pub no_rewind: Option<String>,
+    /// The timeline of the data directory's latest checkpoint.
+    pub timeline: Option<u32>,
+    pub marker_in_pgdata: bool,
+    pub marker_in_staging: bool,
+    pub staging_exists: bool,
+    pub pgdata_bytes: Option<u64>,
+    pub lock_exists: bool,
+}
+
+fn node_facts(d: &Data) -> NodeFacts {
+    let pgdata = &d.pgdata;
+    let (rewind, timeline) = controldata(&d.params.pgctl, pgdata);
+    NodeFacts {
+        postmaster_pid: agent_pg::postmaster_pid(pgdata),
+        no_rewind: rewind.err(),
+        timeline,
+        marker_in_pgdata: Path::new(pgdata).join(MARKER).exists(),
+        marker_in_staging: staging(pgdata).join(MARKER).exists(),
+        staging_exists: staging(pgdata).exists(),
+        pgdata_bytes: dir_size(Path::new(pgdata)),
+        lock_exists: Path::new(&d.params.tmpdir).join("PGSQL.lock").exists(),
+    }
+}
+
+/// A call of the hidden `--local-step`: the plan's facts, or one data step.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LocalCall {
+    pub job: DataJob,
+    /// None: [`NodeFacts`].
+    pub step: Option<StepKind>,
+    /// The old data directory, for the finish step.
+    pub old_pgdata: Option<String>,
+}
+
+/// What a data step reports.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct StepOut {
+    pub skipped: bool,
+    pub old_pgdata: Option<String>,
+}
+
+/// A line `--local-step` prints on stdout.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LocalLine {
+    Progress { done: u64, total: Option<u64> },
+    Facts(NodeFacts),
+    Step(StepOut),
+}
+
+/// Runs a [`LocalCall`] on this node (the `--local-step` side); progress goes to `progress`.
+pub fn local_call(
+    call: LocalCall,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<LocalLine> {
+    let d = Data::new(call.job)?;
+    match call.step {
+        None => Ok(LocalLine::Facts(node_facts(&d))),
+        Some(kind) => {
+            let mut obs = ProgressOnly(progress);
+            data_step(&d, kind, call.old_pgdata, &mut obs).map(LocalLine::Step)
+        }
+    }
+}
+
+/// An [`Observer`] that only passes the copy's progress on.
+struct ProgressOnly<'a>(&'a mut dyn FnMut(u64, Option<u64>));
+
+impl Observer for ProgressOnly<'_> {
+    fn step_started(&mut self, _: &Step) {}
+    fn step_finished(&mut self, _: &Step, _: bool, _: Duration) {}
+    fn copy_progress(&mut self, done: u64, total: Option<u64>) {
+        (self.0)(done, total)
+    }
+    fn action(&mut self, _: &wait::Action) {}
+}
+
+/// One data step, here.
+fn data_step(
+    d: &Data,
+    kind: StepKind,
+    old: Option<String>,
+    obs: &mut dyn Observer,
+) -> Result<StepOut> {
+    let out = |skipped| StepOut {
+        skipped,
+        old_pgdata: None,
+    };
+    match kind {
+        StepKind::Stop => step_stopped_here(d).map(|_| out(true)),
+        StepKind::Copy => step_copy(d, obs).map(out),
+        StepKind::Swap => step_swap(d).map(|(skipped, old_pgdata)| StepOut {
+            skipped,
+            old_pgdata,
+        }),
+        StepKind::StandbyConfig => step_standby_config(d).map(out),
+        StepKind::LockFile => step_lock(d).map(out),
+        StepKind::Finish => step_finish(d, old).map(|old_pgdata| StepOut {
+            skipped: false,
+            old_pgdata,
+        }),
+        other => Err(Error::Usage(format!(
+            "{} is not a step that runs on the node's files",
+            other.name()
+        ))),
+    }
+}
+
+/// Where the data steps run.
+enum Host<'a> {
+    Here,
+    Remote(&'a Remote),
+}
+
+impl Host<'_> {
+    fn of(req: &Request) -> Host<'_> {
+        match &req.remote {
+            Some(r) if req.local_node.as_deref() != Some(req.node.as_str()) => Host::Remote(r),
+            _ => Host::Here,
+        }
+    }
+
+    fn facts(&self, d: &Data) -> Result<NodeFacts> {
+        match self {
+            Host::Here => Ok(node_facts(d)),
+            Host::Remote(r) => {
+                let call = LocalCall {
+                    job: d.job.clone(),
+                    step: None,
+                    old_pgdata: None,
+                };
+                let answer = remote_call(r, &call, &mut |_, _| {}).map_err(|e| match e {
+                    Error::Unsafe(m) => Error::StepFailed(format!(
+                        "cannot look at {}'s data directory: {m}; nothing was changed",
+                        d.node
+                    )),
+                    e => e,
+                })?;
+                match answer {
+                    LocalLine::Facts(f) => Ok(f),
+                    other => Err(Error::Usage(format!(
+                        "{}'s pgcrm answered {other:?} instead of its facts",
+                        d.node
+                    ))),
+                }
+            }
+        }
+    }
+
+    fn step(
+        &self,
+        d: &Data,
+        kind: StepKind,
+        old: Option<String>,
+        obs: &mut dyn Observer,
+    ) -> Result<StepOut> {
+        match self {
+            Host::Here => data_step(d, kind, old, obs),
+            Host::Remote(r) => {
+                let call = LocalCall {
+                    job: d.job.clone(),
+                    step: Some(kind),
+                    old_pgdata: old,
+                };
+                match remote_call(r, &call, &mut |done, total| obs.copy_progress(done, total))
+                    .map_err(|e| match e {
+                        Error::StepFailed(m) => Error::StepFailed(m),
+                        e => failed(
+                            d,
+                            kind,
+                            e,
+                            "unknown (the step may have run): see pgcrm status",
+                        ),
+                    })? {
+                    LocalLine::Step(o) => Ok(o),
+                    other => Err(Error::Usage(format!(
+                        "{}'s pgcrm answered {other:?} instead of a step's result",
+                        d.node
+                    ))),
+                }
+            }
+        }
+    }
+}
+
+/// Runs `call` on NODE through the remote shell; NODE's failure (one line, `pgcrm: ...`) is
+/// passed on as it is, a failure of the shell itself names the shell.
+fn remote_call(
+    r: &Remote,
+    call: &LocalCall,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<LocalLine> {
+    use std::io::{BufRead, Write};
+    let node = &call.job.node;
+    let mut words = r.shell.clone();
+    words.extend(
+        [node, &r.pgcrm, "rebuild-standby", node, "--local-step"]
+            .iter()
+            .map(|w| w.to_string()),
+    );
+    let how = words.join(" ");
+    let mut child = Command::new(&words[0])
+        .args(&words[1..])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            Error::Usage(format!(
+                "cannot run the remote shell `{how}`: {e} (see --rsh)"
+            ))
+        })?;
+    let json = serde_json::to_string(call).map_err(|e| Error::Usage(e.to_string()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // a shell that failed at once closed its stdin: its exit tells why
+        let _ = stdin.write_all(json.as_bytes());
+    }
+    let stderr = child.stderr.take().expect("piped");
+    let errs = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::BufReader::new(stderr).read_to_string(&mut text);
+        text
+    });
+    let mut last = None;
+    for line in std::io::BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let Ok(line) = line else { break };
+        match serde_json::from_str::<LocalLine>(&line) {
+            Ok(LocalLine::Progress { done, total }) => progress(done, total),
+            Ok(l) => last = Some(l),
+            Err(_) => {}
+        }
+    }
+    let status = child.wait().map_err(|e| Error::Usage(e.to_string()))?;
+    let err_text = errs.join().unwrap_or_default();
+    match (status.success(), last) {
+        (true, Some(l)) => Ok(l),
+        _ => {
+            let msg = err_text
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("pgcrm: "))
+                .map(str::to_string);
+            Err(match msg {
+                // pgcrm ran on NODE and said why
+                Some(m) => Error::StepFailed(m),
+                None => Error::Unsafe(format!(
+                    "`{how}` failed ({status}): {}",
+                    err_text.trim().lines().last().unwrap_or("no message")
+                )),
+            })
+        }
+    }
+}
+
 /// One step of the rebuild.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepKind {
     Ban,
@@ -148,6 +501,12 @@ pub struct RebuildPlan {
     pub nothing_to_do: bool,
     #[serde(skip)]
     pub params: Params,
+    /// A copy made by an earlier run is in place in the data directory.
+    #[serde(skip)]
+    pub copied: bool,
+    /// What the data steps need (sent to NODE with --ssh).
+    #[serde(skip)]
+    pub data: Data,
     #[serde(skip)]
     pub request: Request,
     #[serde(skip)]
@@ -299,19 +658,29 @@ fn find_pg(cib: &Cib) -> Result<(crate::cib::Primitive, String)> {
     })
 }
 
+/// The agent's instance attributes set on the resource.
+fn resource_params(prim: &crate::cib::Primitive) -> Vec<(String, String)> {
+    crate::agent::params::PARAMS
+        .iter()
+        .filter_map(|s| {
+            prim.params
+                .get(s.name)
+                .map(|v| (s.name.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
 /// The agent's parameters with its defaults, as the agent would read them on `node`.
-fn agent_params(prim: &crate::cib::Primitive, node: &str) -> Result<Params> {
-    let vars = crate::agent::params::PARAMS.iter().filter_map(|s| {
-        prim.params
-            .get(s.name)
-            .map(|v| (format!("OCF_RESKEY_{}", s.name), v.to_string()))
-    });
-    let mut env: Vec<(String, String)> = vars.collect();
-    env.push(("OCF_RESOURCE_INSTANCE".into(), prim.id.clone()));
+fn params_from(resource: &str, set: &[(String, String)], node: &str) -> Result<Params> {
+    let mut env: Vec<(String, String)> = set
+        .iter()
+        .map(|(k, v)| (format!("OCF_RESKEY_{k}"), v.clone()))
+        .collect();
+    env.push(("OCF_RESOURCE_INSTANCE".into(), resource.to_string()));
     Params::from_env(&Env::new(env), node).map_err(|e| {
         Error::Usage(format!(
-            "the {} resource's parameters are not valid: {}; fix the resource first",
-            prim.id, e.0
+            "the {resource} resource's parameters are not valid: {}; fix the resource first",
+            e.0
         ))
     })
 }
@@ -492,14 +861,29 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
     let cib = cluster.query_cib()?;
     plan::node(&cib, &req.node)?;
     let node = req.node.as_str();
-    if req.local_node.as_deref() != Some(node) {
+    let host = Host::of(req);
+    if req.local_node.as_deref() != Some(node) && req.remote.is_none() {
         return Err(Error::Usage(format!(
-            "rebuild-standby changes {node}'s data directory and runs there: run it on {node} (this is {}); --ssh is not implemented yet",
+            "rebuild-standby changes {node}'s data directory: run it on {node} (this is {}), or from here with --ssh",
             req.local_node.as_deref().unwrap_or("an unknown host")
         )));
     }
     let (prim, clone) = find_pg(&cib)?;
-    let params = agent_params(&prim, node)?;
+    let data = Data::new(DataJob {
+        node: node.to_string(),
+        resource: prim.id.clone(),
+        resource_params: resource_params(&prim),
+        method: req.method,
+        max_rate: req.max_rate.clone(),
+        discard_old: req.discard_old,
+        source_bytes: None,
+        wal_bytes: None,
+        resume: match host {
+            Host::Here => String::new(),
+            Host::Remote(_) => " --ssh".into(),
+        },
+    })?;
+    let params = data.params.clone();
     let rows = rows(&cib);
     let me = rows.iter().find(|r| r.node == node);
     if me.is_some_and(|r| r.role == Role::Promoted) {
@@ -507,7 +891,8 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
             "{node} runs the primary ({clone} Promoted): rebuilding it would destroy the writable copy; switch over first (pgcrm resource move {clone} --to OTHER)"
         )));
     }
-    if let Some(pid) = agent_pg::postmaster_pid(&params.pgdata) {
+    let facts = host.facts(&data)?;
+    if let Some(pid) = facts.postmaster_pid {
         if me.is_none_or(|r| r.role == Role::Stopped) {
             return Err(Error::Unsafe(format!(
                 "a PostgreSQL server (pid {pid}) runs in {} on {node} although Pacemaker has {} stopped there: stop it by hand first, it may be a primary outside the cluster's control",
@@ -557,15 +942,16 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
         None => (None, None),
     };
     let pgdata = params.pgdata.trim_end_matches('/').to_string();
-    let marker_in_pgdata = Path::new(&pgdata).join(MARKER).exists();
-    let marker_in_staging = staging(&pgdata).join(MARKER).exists();
-    let (rewind, target_timeline) = controldata(&params.pgctl, &pgdata);
+    let marker_in_pgdata = facts.marker_in_pgdata;
+    let marker_in_staging = facts.marker_in_staging;
+    let target_timeline = facts.timeline;
+    let rewind = facts.no_rewind.clone().map_or(Ok(()), Err);
     let (method, method_reason) = if marker_in_pgdata || marker_in_staging {
         (
             Method::Basebackup,
             "a copy from an earlier run is complete".to_string(),
         )
-    } else if req.method == Method::Auto && staging(&pgdata).exists() {
+    } else if req.method == Method::Auto && facts.staging_exists {
         // an interrupted pg_basebackup: the re-run finishes what the first run chose (a
         // rewind would leave the half copy behind, and --method rewind removes it)
         (
@@ -683,7 +1069,7 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
         s(
             StepKind::LockFile,
             format!("remove {}", lock.display()),
-            !lock.exists(),
+            !facts.lock_exists,
         ),
         s(
             StepKind::DataStatus,
@@ -720,7 +1106,7 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
         clone,
         source_node,
         source_address,
-        pgdata_bytes: dir_size(Path::new(&pgdata)),
+        pgdata_bytes: facts.pgdata_bytes,
         pgdata,
         source_bytes,
         wal_bytes,
@@ -731,6 +1117,16 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
         steps,
         nothing_to_do,
         params,
+        copied,
+        data: Data {
+            job: DataJob {
+                method,
+                source_bytes,
+                wal_bytes,
+                ..data.job
+            },
+            ..data
+        },
         request: req.clone(),
         primitive: prim,
     })
@@ -749,23 +1145,24 @@ pub fn parse_rate(s: &str) -> Option<u64> {
 }
 
 /// A step failed: which one, what state the node is in, how to continue.
-fn failed(p: &RebuildPlan, step: StepKind, why: impl std::fmt::Display, state: &str) -> Error {
+fn failed(p: &impl Resume, step: StepKind, why: impl std::fmt::Display, state: &str) -> Error {
     failed_then(p, step, why, state, "")
 }
 
 /// [`failed`], when continuing needs other options (`extra`, e.g. ` --method basebackup`).
 fn failed_then(
-    p: &RebuildPlan,
+    p: &impl Resume,
     step: StepKind,
     why: impl std::fmt::Display,
     state: &str,
     extra: &str,
 ) -> Error {
     Error::StepFailed(format!(
-        "step {} failed: {why}; {} is now: {state}; fix the cause, then continue with: pgcrm rebuild-standby {} --yes{extra}",
+        "step {} failed: {why}; {} is now: {state}; fix the cause, then continue with: pgcrm rebuild-standby {} --yes{}{extra}",
         step.name(),
-        p.node,
-        p.node
+        p.node(),
+        p.node(),
+        p.resume()
     ))
 }
 
@@ -780,20 +1177,25 @@ pub fn run(
     let mut timings = Vec::new();
     let mut old_pgdata: Option<String> = None;
     let mut status = None;
+    let host = Host::of(&p.request);
     for step in &p.steps {
         obs.step_started(step);
         let ts = Instant::now();
         let skipped = match step.kind {
             StepKind::Ban => step_ban(cluster, p)?,
-            StepKind::Stop => step_stop(cluster, p, obs)?,
-            StepKind::Copy => step_copy(p, obs)?,
-            StepKind::Swap => {
-                let (skipped, old) = step_swap(p)?;
-                old_pgdata = old;
+            StepKind::Stop => {
+                let skipped = step_stop(cluster, p, obs)?;
+                host.step(&p.data, StepKind::Stop, None, obs)?;
                 skipped
             }
-            StepKind::StandbyConfig => step_standby_config(p)?,
-            StepKind::LockFile => step_lock(p)?,
+            kind @ (StepKind::Copy | StepKind::StandbyConfig | StepKind::LockFile) => {
+                host.step(&p.data, kind, None, obs)?.skipped
+            }
+            StepKind::Swap => {
+                let o = host.step(&p.data, StepKind::Swap, None, obs)?;
+                old_pgdata = o.old_pgdata;
+                o.skipped
+            }
             StepKind::DataStatus => step_data_status(cluster, p)?,
             StepKind::Cleanup => step_cleanup(cluster, p)?,
             StepKind::Unban => step_unban(cluster, p)?,
@@ -805,7 +1207,9 @@ pub fn run(
                 }
             },
             StepKind::Finish => {
-                old_pgdata = step_finish(p, old_pgdata)?;
+                old_pgdata = host
+                    .step(&p.data, StepKind::Finish, old_pgdata.take(), obs)?
+                    .old_pgdata;
                 false
             }
         };
@@ -845,9 +1249,8 @@ fn apply_fresh(
 }
 
 fn step_ban(cluster: &dyn Cluster, p: &RebuildPlan) -> Result<bool> {
-    if Path::new(&p.pgdata).join(MARKER).exists()
-        && ban_owner(&cluster.query_cib()?, &p.clone, &p.node) == Ban::None
-    {
+    // the copy step of the plan is done: the data was rebuilt by an earlier run
+    if p.copied && ban_owner(&cluster.query_cib()?, &p.clone, &p.node) == Ban::None {
         // the data is rebuilt already and the ban was lifted by an earlier run
         return Ok(true);
     }
@@ -880,21 +1283,26 @@ fn step_stop(cluster: &dyn Cluster, p: &RebuildPlan, obs: &mut dyn Observer) -> 
             )
         })?;
     }
-    if let Some(pid) = agent_pg::postmaster_pid(&p.pgdata) {
-        return Err(failed(
-            p,
-            StepKind::Stop,
-            format!(
-                "a PostgreSQL server (pid {pid}) still runs in {} although Pacemaker stopped {}",
-                p.pgdata, p.resource
-            ),
-            &format!("{} banned, data untouched", p.clone),
-        ));
-    }
     Ok(!was_running)
 }
 
-fn owner(p: &RebuildPlan) -> Result<agent_pg::Owner> {
+/// On NODE, after Pacemaker stopped the resource: no server may still run in the directory.
+fn step_stopped_here(d: &Data) -> Result<()> {
+    match agent_pg::postmaster_pid(&d.pgdata) {
+        None => Ok(()),
+        Some(pid) => Err(failed(
+            d,
+            StepKind::Stop,
+            format!(
+                "a PostgreSQL server (pid {pid}) still runs in {} although Pacemaker stopped {}",
+                d.pgdata, d.resource
+            ),
+            "banned, data untouched",
+        )),
+    }
+}
+
+fn owner(p: &Data) -> Result<agent_pg::Owner> {
     agent_pg::lookup_user(&p.params.pgdba).ok_or_else(|| {
         Error::Usage(format!(
             "the pgdba user '{}' does not exist on {}",
@@ -1035,7 +1443,7 @@ fn write_marker(dir: &Path, old: &str, owner: &agent_pg::Owner) -> std::io::Resu
     std::os::unix::fs::chown(&path, Some(owner.uid), Some(owner.gid))
 }
 
-fn step_copy(p: &RebuildPlan, obs: &mut dyn Observer) -> Result<bool> {
+fn step_copy(p: &Data, obs: &mut dyn Observer) -> Result<bool> {
     let pgdata = Path::new(&p.pgdata);
     let stage = staging(&p.pgdata);
     if pgdata.join(MARKER).exists() || stage.join(MARKER).exists() {
@@ -1173,7 +1581,7 @@ fn step_copy(p: &RebuildPlan, obs: &mut dyn Observer) -> Result<bool> {
         "--no-password".into(),
         "--progress".into(),
     ];
-    if let Some(r) = &p.request.max_rate {
+    if let Some(r) = &p.max_rate {
         args.push(format!("--max-rate={r}"));
     }
     run_with_progress(
@@ -1192,7 +1600,7 @@ fn step_copy(p: &RebuildPlan, obs: &mut dyn Observer) -> Result<bool> {
 }
 
 /// Renames the old data directory away and the new copy into place; returns the old name.
-fn step_swap(p: &RebuildPlan) -> Result<(bool, Option<String>)> {
+fn step_swap(p: &Data) -> Result<(bool, Option<String>)> {
     let pgdata = Path::new(&p.pgdata);
     if let Ok(old) = std::fs::read_to_string(pgdata.join(MARKER)) {
         let old = old.trim().to_string();
@@ -1240,7 +1648,7 @@ fn write_owned(path: &Path, text: &str, owner: &agent_pg::Owner) -> std::io::Res
 
 /// The settings the agent writes when it starts a standby (so a start by hand can never make
 /// a second primary out of the copy either).
-fn step_standby_config(p: &RebuildPlan) -> Result<bool> {
+fn step_standby_config(p: &Data) -> Result<bool> {
     let owner = owner(p)?;
     let fail = |e: std::io::Error, what: &Path| {
         failed(
@@ -1264,7 +1672,7 @@ fn step_standby_config(p: &RebuildPlan) -> Result<bool> {
     Ok(false)
 }
 
-fn step_lock(p: &RebuildPlan) -> Result<bool> {
+fn step_lock(p: &Data) -> Result<bool> {
     let lock = Path::new(&p.params.tmpdir).join("PGSQL.lock");
     match std::fs::remove_file(&lock) {
         Ok(()) => Ok(false),
@@ -1413,7 +1821,7 @@ fn step_wait(
     }
 }
 
-fn step_finish(p: &RebuildPlan, old: Option<String>) -> Result<Option<String>> {
+fn step_finish(p: &Data, old: Option<String>) -> Result<Option<String>> {
     let marker = Path::new(&p.pgdata).join(MARKER);
     let old = old.or_else(|| {
         std::fs::read_to_string(&marker)
@@ -1422,7 +1830,7 @@ fn step_finish(p: &RebuildPlan, old: Option<String>) -> Result<Option<String>> {
             .filter(|s| !s.is_empty())
     });
     let _ = std::fs::remove_file(&marker);
-    if p.request.discard_old {
+    if p.discard_old {
         if let Some(o) = &old {
             if Path::new(o).exists() {
                 std::fs::remove_dir_all(o).map_err(|e| {
@@ -1554,6 +1962,54 @@ mod tests {
             Some(Duration::from_millis(500))
         );
         assert_eq!(estimate(None, None, 64 * MIB), None);
+    }
+
+    /// What --ssh sends to NODE and reads back survives JSON, and only plain words go
+    /// through a remote shell.
+    #[test]
+    fn remote_protocol() {
+        let call = LocalCall {
+            job: DataJob {
+                node: "node1".into(),
+                resource: "pgsql".into(),
+                resource_params: vec![("pgdata".into(), "/var/lib/pgsql/data".into())],
+                method: Method::Basebackup,
+                max_rate: Some("50M".into()),
+                discard_old: false,
+                source_bytes: Some(1),
+                wal_bytes: None,
+                resume: " --ssh".into(),
+            },
+            step: Some(StepKind::StandbyConfig),
+            old_pgdata: None,
+        };
+        let back: LocalCall = serde_json::from_str(&serde_json::to_string(&call).unwrap()).unwrap();
+        assert_eq!(back.step, Some(StepKind::StandbyConfig));
+        assert_eq!(back.job.method, Method::Basebackup);
+        let d = Data::new(back.job).unwrap();
+        assert_eq!(d.pgdata, "/var/lib/pgsql/data");
+        let e = failed(&d, StepKind::Copy, "x", "banned").to_string();
+        assert!(
+            e.ends_with("continue with: pgcrm rebuild-standby node1 --yes --ssh"),
+            "{e}"
+        );
+        let line = serde_json::to_string(&LocalLine::Progress {
+            done: 5,
+            total: Some(9),
+        })
+        .unwrap();
+        assert!(matches!(
+            serde_json::from_str(&line).unwrap(),
+            LocalLine::Progress {
+                done: 5,
+                total: Some(9)
+            }
+        ));
+        assert!(plain_word("/usr/bin/pgcrm"));
+        assert!(plain_word("node-1.example"));
+        for w in ["", "a b", "$(x)", "a;b", "'q'"] {
+            assert!(!plain_word(w), "{w:?}");
+        }
     }
 
     #[test]
