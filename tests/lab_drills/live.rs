@@ -224,6 +224,49 @@ pub fn drill_ipc_client(lab: &Lab) -> Res<String> {
     ))
 }
 
+/// A daemon that stops answering, then dies in the middle of a request: the IPC client must
+/// say so at once (102), not wait out its timeout. attrd on node2 is the daemon: pacemakerd
+/// respawns it and node2's agent sets its attributes again, so the cluster heals by itself
+/// (the CIB manager or the controller would take the node's resources down with them).
+pub fn drill_daemon_death(lab: &Lab) -> Res<String> {
+    let bin = ipc_live_binary()?;
+    check_visible(&bin)?;
+    let t0 = Instant::now();
+    let (rc, stdout, stderr) = exec_rc(
+        lab,
+        "node2",
+        &[
+            "env",
+            "PGCRM_IPC_TARGET=lab",
+            "PGCRM_IPC_DISRUPT=1",
+            &bin,
+            "timeout_and_daemon_death",
+            "--exact",
+            "--nocapture",
+        ],
+    )?;
+    let took = t0.elapsed();
+    if rc != 0 || !stdout.contains("1 passed") {
+        return Err(format!(
+            "timeout_and_daemon_death in node2 (rc {rc}):\n{stdout}\n{stderr}"
+        ));
+    }
+    let said: Vec<&str> = stdout.lines().filter(|l| l.starts_with("attrd ")).collect();
+    let t1 = Instant::now();
+    lab.wait_healthy(120)?;
+    // node2's attributes vanish with its attrd and come back with the next monitor: healthy
+    // must hold again after that blip, not only before it was seen
+    std::thread::sleep(Duration::from_secs(5));
+    lab.wait_healthy(120)?;
+    lab.mon("node1")?.check_healthy("node1", "node2")?;
+    Ok(format!(
+        "attrd in node2 stopped then killed mid-request: {} (test {}), healthy again after {}",
+        said.join(" / "),
+        secs(took),
+        secs(t1.elapsed())
+    ))
+}
+
 fn remove_dummy(lab: &Lab) -> Res<()> {
     lab.exec("node1", &["cibadmin", "-M", "-X", &dummy_role("Stopped")])?;
     poll(Duration::from_secs(30), "dummy1 stopped", || {
