@@ -383,6 +383,26 @@ pub fn drill_live_errors(lab: &Lab) -> Res<String> {
     if took > Duration::from_secs(5) {
         return Err(format!("--timeout 1 took {}", secs(took)));
     }
+    // daemons of Pacemaker 3.0.1+ (another message header, same version byte): refused
+    // before any request, from the dc-version of the saved CIB; faked in a private mount
+    // namespace so that Pacemaker itself never sees the file
+    let newer = format!(
+        "d=$(mktemp -d /var/tmp/pgcrm-newer.XXXXXX) && \
+         printf '%s' '{NEWER_SAVED_CIB}' > \"$d/cib.xml\" && \
+         unshare -m sh -c \"mount --bind $d /var/lib/pacemaker/cib && exec {PGCRM} status\"; \
+         rc=$?; rm -rf \"$d\"; exit $rc"
+    );
+    let t0 = Instant::now();
+    let got = exec_rc(lab, "node1", &["sh", "-c", &newer])?;
+    let took = t0.elapsed();
+    seen.push(format!(
+        "{} in {}",
+        one_line_error("saved CIB says 3.0.2", got, 76, "--cib-file")?,
+        secs(took)
+    ));
     lab.mon("node1")?.check_healthy("node1", "node2")?;
     Ok(seen.join(", "))
 }
+
+/// A saved CIB as a Pacemaker 3.0.2 DC would leave it (only what the version check reads).
+const NEWER_SAVED_CIB: &str = r#"<cib><configuration><crm_config><cluster_property_set id="o"><nvpair id="o-dc" name="dc-version" value="3.0.2-6b0e5a4"/></cluster_property_set></crm_config></configuration></cib>"#;
