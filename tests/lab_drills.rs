@@ -1430,7 +1430,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 27;
+    const DRILLS: usize = 28;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -1495,6 +1495,7 @@ fn main() {
                 ("live-status", live::drill_live_status),
                 ("ipc-client", live::drill_ipc_client),
                 ("live-errors", live::drill_live_errors),
+                ("daemon-death", live::drill_daemon_death),
                 ("kill-standby", drill_kill_standby),
                 ("kill-primary", drill_kill_primary),
                 ("two-primaries", pg_states::drill_two_primaries),
