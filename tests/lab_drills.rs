@@ -50,14 +50,17 @@ impl Lab {
         c
     }
 
-    /// Where the lab's cluster configuration comes from: the runbook's CIB XML built into
-    /// the lab script for the shell agent (independent of pgcrm, the oracle's baseline), and
-    /// `pgcrm config init | pgcrm config load` for pgcrm's own agent.
+    /// Where the lab's cluster configuration comes from: for the shell agent, the runbook's
+    /// own pgsql.crm (tests/lab/runbook-pgsql.crm, adapted to Pacemaker 2.1 and the lab's
+    /// addresses) loaded with `pgcrm config load`, so every drill of that agent also checks
+    /// that the runbook's file brings a healthy cluster; for pgcrm's own agent,
+    /// `pgcrm config init | pgcrm config load`. (The lab's built-in CIB XML, `--config xml`,
+    /// stays the lab's default for operators.)
     fn config(&self) -> &'static str {
         if self.agent == "pgcrm" {
             "pgcrm"
         } else {
-            "xml"
+            "runbook"
         }
     }
 
