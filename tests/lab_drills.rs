@@ -12,6 +12,8 @@
 mod crm_mon_compare;
 #[path = "lab_drills/live.rs"]
 mod live;
+#[path = "lab_drills/node_delete.rs"]
+mod node_delete;
 #[path = "lab_drills/pg_states.rs"]
 mod pg_states;
 #[path = "lab_drills/runbook_cmds.rs"]
@@ -1352,7 +1354,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 27;
+    const DRILLS: usize = 28;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -1410,6 +1412,7 @@ fn main() {
                 ("up", drill_up),
                 ("healthy", drill_healthy),
                 ("runbook-commands", runbook_cmds::drill_runbook_commands),
+                ("node-delete", node_delete::drill_node_delete),
                 ("watch", pg_states::drill_watch),
                 ("replay-lag", pg_states::drill_replay_lag),
                 ("verify-live", drill_verify_live),
