@@ -1420,6 +1420,7 @@ fn main() {
                 ("live-status", live::drill_live_status),
                 ("ipc-client", live::drill_ipc_client),
                 ("live-errors", live::drill_live_errors),
+                ("daemon-death", live::drill_daemon_death),
                 ("kill-standby", drill_kill_standby),
                 ("kill-primary", drill_kill_primary),
                 ("two-primaries", pg_states::drill_two_primaries),
