@@ -7,7 +7,8 @@
 //! * [`header`] — Pacemaker's 40-byte message header and bzip2 payloads (pure functions);
 //! * [`Connection`] — one framed connection: request/response with id matching, events;
 //! * typed clients: [`cib::CibClient`], [`attrd::AttrdClient`],
-//!   [`controller::ControllerClient`], [`pacemakerd::PacemakerdClient`].
+//!   [`controller::ControllerClient`], [`pacemakerd::PacemakerdClient`],
+//!   [`fencer::FencerClient`].
 //!
 //! Every wait has a timeout; every failure is an [`IpcError`] that says, in one line, what the
 //! operator should do, and maps to a Pacemaker exit code ([`IpcError::exit_code`]).
@@ -20,6 +21,7 @@
 pub mod attrd;
 pub mod cib;
 pub mod controller;
+pub mod fencer;
 pub mod header;
 pub mod pacemakerd;
 pub mod qb;
@@ -32,6 +34,7 @@ pub use cib::{
     QueryOptions, Scope, WriteOptions,
 };
 pub use controller::{ControllerClient, LrmResource};
+pub use fencer::FencerClient;
 pub use header::Message;
 pub use pacemakerd::{PacemakerdClient, PacemakerdPing};
 pub use qb::{ServerCredentials, TransportKind};
@@ -64,6 +67,8 @@ pub enum Service {
     Controller,
     /// pacemakerd.
     Pacemakerd,
+    /// pacemaker-fenced.
+    Fencer,
 }
 
 impl Service {
@@ -75,6 +80,7 @@ impl Service {
             Service::Attrd => "attrd",
             Service::Controller => "crmd",
             Service::Pacemakerd => "pacemakerd",
+            Service::Fencer => "stonith-ng",
         }
     }
 
