@@ -44,7 +44,7 @@ pub struct Args {
     #[arg(long)]
     pub ssh: bool,
     /// The remote shell for --ssh, like rsync's -e: called as `COMMAND NODE PGCRM ...`
-    #[arg(long, value_name = "COMMAND", default_value = "ssh -o BatchMode=yes")]
+    #[arg(long, value_name = "COMMAND", default_value = DEFAULT_RSH)]
     pub rsh: String,
     /// Internal: run one data step of a --ssh run here (a JSON job on stdin, JSON lines out)
     #[arg(long, hide = true)]
@@ -77,6 +77,8 @@ pub struct Args {
     #[arg(long, value_name = "PATH", default_value = pgcrm::pg::target::DEFAULT_CONFIG)]
     pub config: PathBuf,
 }
+
+const DEFAULT_RSH: &str = "ssh -o BatchMode=yes";
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s)
@@ -263,7 +265,16 @@ fn remote(args: &Args) -> Result<Option<Remote>, pgcrm::Error> {
             )));
         }
     }
-    Ok(Some(Remote { shell, pgcrm }))
+    let resume = if args.rsh == DEFAULT_RSH {
+        " --ssh".to_string()
+    } else {
+        format!(" --ssh --rsh {}", shell_words::quote(&args.rsh))
+    };
+    Ok(Some(Remote {
+        shell,
+        pgcrm,
+        resume,
+    }))
 }
 
 pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {

@@ -90,6 +90,9 @@ pub struct Remote {
     pub shell: Vec<String>,
     /// The pgcrm binary on NODE (this binary's own path: installed alike on every node).
     pub pgcrm: String,
+    /// The options that asked for this (` --ssh`, with `--rsh` when not the default), for
+    /// the command to continue after a failure.
+    pub resume: String,
 }
 
 /// A word that passes through a remote shell unchanged.
@@ -880,7 +883,7 @@ pub fn plan(cluster: &dyn Cluster, req: &Request) -> Result<RebuildPlan> {
         wal_bytes: None,
         resume: match host {
             Host::Here => String::new(),
-            Host::Remote(_) => " --ssh".into(),
+            Host::Remote(r) => r.resume.clone(),
         },
     })?;
     let params = data.params.clone();
