@@ -8,7 +8,8 @@
 # By hand (the runbook, as the drill used to do it): stop the node's cluster stack, wipe the
 # data directory, pg_basebackup from the replication VIP, remove PGSQL.lock, crm_resource
 # --cleanup, start the stack, wait. pgcrm: `pgcrm rebuild-standby NODE --yes --discard-old`
-# inside NODE (it bans the resource instead of restarting the stack), then the same wait.
+# inside NODE (it bans the resource instead of restarting the stack; `--method auto` runs
+# pg_rewind, as the lab keeps wal_log_hints = on), then the same wait.
 #
 #   PGCRM_LAB_ROOT=/var/tmp/mylab tests/lab/pgcrm-lab up --nodes 2
 #   PGCRM_LAB_ROOT=/var/tmp/mylab benches/rebuild-standby.sh [ROUNDS]   # default 4 (2 each)
