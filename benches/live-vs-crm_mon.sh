@@ -6,7 +6,8 @@
 #     which benches/status-with-probes.sh measures)
 #   pgcrm attribute get pgsql-status -N node1 -l reboot
 #                                                 vs  crm_attribute -G -q -N node1 -l reboot -n pgsql-status
-# Prints the median of each and the ratio (target: >= 5x). Uses the lab of PGCRM_LAB_ROOT
+# Prints the median wall time of each and the ratio (target: >= 5x), and the CPU time
+# (user + system) of each process and its ratio. Uses the lab of PGCRM_LAB_ROOT
 # (default /var/tmp/pgcrm-lab-bench); brings one up (2 nodes) and down again if none is
 # healthy there. Needs root (the lab) and hyperfine.
 # Usage: benches/live-vs-crm_mon.sh [RUNS]     (default 30 runs per command)
@@ -48,13 +49,17 @@ bench() {   # NAME OURS THEIRS
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 ours, theirs = (x["median"] * 1000 for x in r)
-print("%-10s %12.2f %14.2f %8.1fx" % (sys.argv[2], ours, theirs, theirs / ours))
+# CPU: user + system of the process, mean over the runs (the daemons' share is not counted)
+cpu_ours, cpu_theirs = ((x["user"] + x["system"]) * 1000 for x in r)
+print("%-10s %12.2f %14.2f %8.1fx %11.2f %11.2f %8.1fx" % (
+    sys.argv[2], ours, theirs, theirs / ours, cpu_ours, cpu_theirs, cpu_theirs / cpu_ours))
 PY
 }
 
 nodes=$("$lab" exec node1 crm_node -l | wc -l)
 echo "live lab: $nodes nodes, node1, $runs runs each (pacemaker $("$lab" exec node1 pacemakerd --version | head -1 | awk '{print $2}'))"
-printf '%-10s %12s %14s %9s\n' "read" "pgcrm (ms)" "the tool (ms)" "ratio"
+printf '%-10s %12s %14s %9s %11s %11s %9s\n' "read" "pgcrm (ms)" "the tool (ms)" "ratio" \
+    "pgcrm CPU" "tool CPU" "CPU ratio"
 bench status "$bin status --no-pg --output json" "crm_mon -1 -Afr --output-as=xml"
 bench attribute "$bin attribute get pgsql-status -N node1 -l reboot" \
     "crm_attribute -G -q -N node1 -l reboot -n pgsql-status"

@@ -351,3 +351,150 @@ fn refusals_change_nothing() {
     let v = tool(&cib, "crm_verify", &["-x", cib.to_str().unwrap()]);
     assert!(!v.status.success(), "crm_verify agrees it is an error");
 }
+
+/// The CIB `pgcrm-lab up --config runbook` starts node1 with: the lab's properties, both
+/// nodes (corosync's node list puts them there before node2 joins), nothing else.
+const LAB_START_CIB: &str = r#"<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="cib-bootstrap-options">
+        <nvpair id="opt-quorum" name="no-quorum-policy" value="ignore"/>
+        <nvpair id="opt-stonith" name="stonith-enabled" value="false"/>
+        <nvpair id="opt-tdelay" name="transition-delay" value="0s"/>
+        <nvpair id="opt-deadtime" name="dc-deadtime" value="5s"/>
+      </cluster_property_set>
+    </crm_config>
+    <nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes>
+    <resources/>
+    <constraints/>
+  </configuration>
+  <status/>
+</cib>
+"#;
+
+/// The runbook's own pgsql.crm as the heartbeat lab loads it (tests/lab/runbook-pgsql.crm
+/// with the lab's root put in): it parses, loads with warnings only (the runbook's 60 s
+/// timeouts, `ms`) into the resources and constraints of the runbook's cluster, with
+/// Pacemaker 2.1's role names, and the objects and ids are the ones crmsh makes of the same
+/// file; crm_verify and crm_mon accept the result.
+#[test]
+fn the_runbooks_pgsql_crm_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/runbook-pgsql.crm"),
+    )
+    .unwrap()
+    .replace("@LAB_ROOT@", "/var/tmp/pgcrm-lab");
+    let crm = write(&dir, "pgsql.crm", &text);
+    let cib = write(&dir, "cib.xml", LAB_START_CIB);
+    let o = pgcrm(&cib, &["config", "check", crm.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("OK, 17 objects"), "{}", out(&o));
+    let o = pgcrm(&cib, &["config", "load", "--yes", crm.to_str().unwrap()]);
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    assert!(!err(&o).contains("error:"), "{}", err(&o));
+    assert!(
+        err(&o).contains("warning: PG302 msPostgresql"),
+        "{}",
+        err(&o)
+    );
+    assert!(
+        out(&o).contains("Loaded ") && out(&o).contains(": 17 objects, epoch 1 -> 2"),
+        "{}",
+        out(&o)
+    );
+    let root = root_of(&cib);
+    let conf = root.child("configuration").unwrap();
+    let find = |id: &str| {
+        conf.find_by_id(id)
+            .unwrap_or_else(|| panic!("{id} is missing:\n{}", conf.to_xml_pretty()))
+    };
+    let kind = |id: &str| {
+        let e = find(id);
+        format!(
+            "{}:{}:{}",
+            e.attr("class").unwrap_or(""),
+            e.attr("provider").unwrap_or(""),
+            e.attr("type").unwrap_or("")
+        )
+    };
+    assert_eq!(find("msPostgresql").name, "master");
+    assert_eq!(find("clnPingCheck").name, "clone");
+    assert_eq!(kind("pgsql"), "ocf:heartbeat:pgsql");
+    assert_eq!(kind("pingCheck"), "ocf:pacemaker:ping");
+    let group: Vec<&str> = find("master-group")
+        .children_named("primitive")
+        .map(Element::id)
+        .collect();
+    assert_eq!(group, ["vip-master", "vip-rep"]);
+    for vip in ["vip-master", "vip-rep", "vip-slave"] {
+        assert_eq!(kind(vip), "ocf:heartbeat:IPaddr2");
+    }
+    let nv = |id: &str| find(id).attr("value").unwrap().to_string();
+    assert_eq!(nv("vip-master-instance_attributes-ip"), "10.200.0.100");
+    assert_eq!(nv("vip-rep-instance_attributes-ip"), "10.200.0.101");
+    assert_eq!(nv("vip-slave-instance_attributes-ip"), "10.200.0.102");
+    assert_eq!(nv("pgsql-instance_attributes-master_ip"), "10.200.0.101");
+    assert_eq!(nv("pingCheck-instance_attributes-host_list"), "10.200.0.1");
+    assert_eq!(
+        nv("pgsql-instance_attributes-pgdata"),
+        "/var/tmp/pgcrm-lab/local/pgdata/"
+    );
+    assert_eq!(nv("msPostgresql-meta_attributes-promoted-max"), "1");
+    assert_eq!(find("pgsql-monitor-2s").attr("role"), Some("Promoted"));
+    assert_eq!(
+        find("rsc_colocation-2").attr("with-rsc-role"),
+        Some("Promoted")
+    );
+    assert_eq!(find("rsc_order-2").attr("kind"), Some("Optional"));
+    for id in [
+        "rsc_location-1",
+        "rsc_location-2",
+        "rsc_colocation-1",
+        "rsc_order-3",
+    ] {
+        find(id);
+    }
+    let props: Vec<(&str, &str)> = conf
+        .path(&["crm_config", "cluster_property_set"])
+        .unwrap()
+        .children_named("nvpair")
+        .map(|n| (n.attr("name").unwrap(), n.attr("value").unwrap()))
+        .collect();
+    assert!(props.contains(&("transition-delay", "0s")), "{props:?}");
+    assert_eq!(props.len(), 4, "properties merged by name: {props:?}");
+    assert!(!conf.to_xml().contains("@LAB_ROOT@"));
+    let v = tool(&cib, "crm_verify", &["-x", cib.to_str().unwrap()]);
+    assert!(v.status.success(), "crm_verify: {}", err(&v));
+    let m = tool(&cib, "crm_mon", &["-1", "-r"]);
+    assert!(
+        out(&m).contains("Clone Set: msPostgresql [pgsql] (promotable)"),
+        "{}",
+        out(&m)
+    );
+    if !crm_available() {
+        eprintln!("crmsh not installed: skipping the crmsh comparison");
+        return;
+    }
+    // crmsh keeps the file's comments as XML comments and orders resources its own way:
+    // compare the objects (element and id) only.
+    let theirs = write(&dir, "crmsh.xml", LAB_START_CIB);
+    let c = tool(
+        &theirs,
+        "crm",
+        &["configure", "load", "update", crm.to_str().unwrap()],
+    );
+    assert!(c.status.success(), "crmsh: {}", err(&c));
+    fn ids(e: &Element, out: &mut Vec<String>) {
+        if let Some(id) = e.attr("id") {
+            out.push(format!("{} {id}", e.name));
+        }
+        e.children.iter().for_each(|c| ids(c, out));
+    }
+    let (mut ours, mut crmsh) = (Vec::new(), Vec::new());
+    ids(conf, &mut ours);
+    ids(root_of(&theirs).child("configuration").unwrap(), &mut crmsh);
+    ours.sort();
+    crmsh.sort();
+    assert_eq!(ours, crmsh);
+}

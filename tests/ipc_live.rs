@@ -17,8 +17,8 @@
 //! `tests/lab/pgcrm-lab exec node1 env PGCRM_IPC_TARGET=lab target/debug/deps/ipc_live-* --test-threads=1`
 
 use pgcrm::ipc::{
-    AttrdClient, CibChannel, CibClient, ControllerClient, IpcError, LrmResource, NotifyKind,
-    PacemakerdClient, QueryOptions, Scope, WriteOptions,
+    AttrdClient, CibChannel, CibClient, ControllerClient, FencerClient, IpcError, LrmResource,
+    NotifyKind, PacemakerdClient, QueryOptions, Scope, WriteOptions,
 };
 use quick_xml::events::Event;
 use std::process::Command;
@@ -469,6 +469,54 @@ fn attrd_roundtrip_matches_attrd_updater() {
     });
     assert!(attrd.query("pgcrm-ipc-never-set", None).unwrap().is_empty());
     println!("attrd protocol version {:?}", attrd.protocol_version());
+}
+
+/// A phantom peer known to attrd only (a value set for a node that never joined) is
+/// forgotten by attrd's `peer-remove`, as `attrd_updater -Q -A` shows, while the local node's
+/// value stays; the controller acknowledges `rm_node_cache` and the fencer takes it (its
+/// `register` answer follows). This is what `pgcrm node delete` sends after the CIB change.
+#[test]
+fn peer_cache_purge_of_a_phantom_node() {
+    if !lab() {
+        return;
+    }
+    let node = local_node();
+    let ghost = "pgcrm-ipc-test-ghost";
+    let name = "pgcrm-ipc-test-peer";
+    let mut attrd = AttrdClient::connect(T).unwrap();
+    attrd.set(name, "kept", Some(&node)).unwrap();
+    attrd.set(name, "ghostly", Some(ghost)).unwrap();
+    let all = || tool("attrd_updater", &["-Q", "-A", "-n", name]).1;
+    eventually("the phantom's value in attrd", || {
+        let out = all();
+        (out.contains(&format!(r#"host="{ghost}""#)) && out.contains(r#"value="kept""#))
+            .then_some(())
+            .ok_or(out)
+    });
+    let t0 = Instant::now();
+    ControllerClient::connect(T)
+        .unwrap()
+        .purge_node(ghost, None)
+        .unwrap();
+    let mut fencer = FencerClient::connect(T).unwrap();
+    assert!(!fencer.client_id().is_empty());
+    fencer.purge_node(ghost, None).unwrap();
+    attrd.peer_remove(ghost, None).unwrap();
+    let took = t0.elapsed();
+    eventually("the phantom gone from attrd", || {
+        let out = all();
+        (!out.contains(ghost) && out.contains(&format!(r#"host="{node}""#)))
+            .then_some(())
+            .ok_or(out)
+    });
+    let v = attrd.query(name, None).unwrap();
+    assert!(v.iter().all(|a| a.node != ghost), "{v:?}");
+    assert!(matches!(
+        attrd.peer_remove("", None),
+        Err(IpcError::InvalidRequest { .. })
+    ));
+    attrd.delete(name, Some(&node)).unwrap();
+    println!("purge of a phantom peer from controller, fencer and attrd: {took:?}");
 }
 
 fn fail_count(rsc: &str, node: &str) -> String {

@@ -12,6 +12,8 @@
 mod crm_mon_compare;
 #[path = "lab_drills/live.rs"]
 mod live;
+#[path = "lab_drills/node_delete.rs"]
+mod node_delete;
 #[path = "lab_drills/pg_states.rs"]
 mod pg_states;
 #[path = "lab_drills/runbook_cmds.rs"]
@@ -50,14 +52,17 @@ impl Lab {
         c
     }
 
-    /// Where the lab's cluster configuration comes from: the runbook's CIB XML built into
-    /// the lab script for the shell agent (independent of pgcrm, the oracle's baseline), and
-    /// `pgcrm config init | pgcrm config load` for pgcrm's own agent.
+    /// Where the lab's cluster configuration comes from: for the shell agent, the runbook's
+    /// own pgsql.crm (tests/lab/runbook-pgsql.crm, adapted to Pacemaker 2.1 and the lab's
+    /// addresses) loaded with `pgcrm config load`, so every drill of that agent also checks
+    /// that the runbook's file brings a healthy cluster; for pgcrm's own agent,
+    /// `pgcrm config init | pgcrm config load`. (The lab's built-in CIB XML, `--config xml`,
+    /// stays the lab's default for operators.)
     fn config(&self) -> &'static str {
         if self.agent == "pgcrm" {
             "pgcrm"
         } else {
-            "xml"
+            "runbook"
         }
     }
 
@@ -1459,7 +1464,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 28;
+    const DRILLS: usize = 30;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -1518,6 +1523,7 @@ fn main() {
                 ("up", drill_up),
                 ("healthy", drill_healthy),
                 ("runbook-commands", runbook_cmds::drill_runbook_commands),
+                ("node-delete", node_delete::drill_node_delete),
                 ("watch", pg_states::drill_watch),
                 ("replay-lag", pg_states::drill_replay_lag),
                 ("verify-live", drill_verify_live),
@@ -1525,6 +1531,7 @@ fn main() {
                 ("live-status", live::drill_live_status),
                 ("ipc-client", live::drill_ipc_client),
                 ("live-errors", live::drill_live_errors),
+                ("daemon-death", live::drill_daemon_death),
                 ("kill-standby", drill_kill_standby),
                 ("kill-primary", drill_kill_primary),
                 ("two-primaries", pg_states::drill_two_primaries),

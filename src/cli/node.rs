@@ -67,8 +67,11 @@ pub enum NodeCommand {
     },
     /// Remove a node from the configuration and status, like crm node delete
     ///
-    /// Refused while the node is online or still runs resources. Remove it from
-    /// corosync.conf too, or it comes back when it rejoins.
+    /// Refused while the node is online or still runs resources. On the live cluster, once
+    /// the CIB change is applied, the controller, attrd and the fencer are asked to forget
+    /// the node (their peer caches, as crm_node -R does); if one of them fails, the command
+    /// says which did and did not, and exits 1. Remove the node from corosync.conf too, or
+    /// it comes back when it rejoins.
     Delete {
         #[arg(add = candidates::nodes())]
         node: String,
@@ -184,7 +187,17 @@ pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
         } => {
             let cib = cluster.query_cib()?;
             let plan = node::plan_delete(&cib, name)?;
-            mutate::commit(cluster, &plan, m).map(|_| ())
+            let id = node::peer_id(&cib, name);
+            if !mutate::commit(cluster, &plan, m)? {
+                if m.dry_run && cluster.is_live() {
+                    print_out(&format!("Dry run: {}\n", node::purge_preview(name, id)))?;
+                }
+                return Ok(());
+            }
+            if let Some(done) = node::purge_peer_caches(cluster, name, id)? {
+                print_out(&format!("{done}\n"))?;
+            }
+            Ok(())
         }
     }
 }

@@ -5,7 +5,7 @@
 //! Actions that need daemons are simulated on the status section and say so (cleanup), or
 //! refused (`--wait`). Must not guess: a file that changed since it was read is not written.
 
-use super::{Applied, Cleaned, CleanupTarget, Cluster, Watch};
+use super::{Applied, Cleaned, CleanupTarget, Cluster, Purge, Watch};
 use crate::cib::change::{CibChange, ElementPath};
 use crate::cib::{Cib, Element};
 use crate::ipc::cib::CibVersion;
@@ -209,6 +209,10 @@ impl Cluster for CibFile {
 
     fn watch(&self) -> Result<Box<dyn Watch>> {
         Err(Error::NeedsLive("--wait".into()))
+    }
+
+    fn purge_node(&self, _node: &str, _id: Option<u32>) -> Vec<Purge> {
+        Vec::new()
     }
 }
 

@@ -5,12 +5,13 @@
 //! Must not write anything the caller did not build, and must not retry a change once the
 //! configuration moved (that would be a lost update).
 
-use super::{Applied, Cleaned, CleanupTarget, Cluster, Watch};
+use super::{Applied, Cleaned, CleanupTarget, Cluster, PeerCache, Purge, Watch};
 use crate::cib::change::CibChange;
 use crate::cib::{Cib, Element};
 use crate::ipc::attrd::AttrdClient;
 use crate::ipc::cib::{CibChannel, CibClient, CibVersion, NotifyKind, QueryOptions, Scope};
 use crate::ipc::controller::{ControllerClient, LrmResource};
+use crate::ipc::fencer::FencerClient;
 use crate::ipc::IpcError;
 use crate::{Error, Result};
 use std::time::Duration;
@@ -141,6 +142,24 @@ impl Cluster for LiveCluster {
         let mut client = CibClient::connect(CibChannel::ReadOnly, self.timeout)?;
         client.subscribe(NotifyKind::Diff, true)?;
         Ok(Box::new(LiveWatch { client }))
+    }
+
+    fn purge_node(&self, node: &str, id: Option<u32>) -> Vec<Purge> {
+        let t = self.timeout;
+        let purge = |cache: PeerCache| -> std::result::Result<(), IpcError> {
+            match cache {
+                PeerCache::Controller => ControllerClient::connect(t)?.purge_node(node, id),
+                PeerCache::Attrd => AttrdClient::connect(t)?.peer_remove(node, id),
+                PeerCache::Fencer => FencerClient::connect(t)?.purge_node(node, id),
+            }
+        };
+        PeerCache::ALL
+            .into_iter()
+            .map(|cache| Purge {
+                cache,
+                result: purge(cache).map_err(Error::from),
+            })
+            .collect()
     }
 }
 

@@ -48,6 +48,44 @@ pub trait Cluster {
     fn dc_state(&self) -> Result<Option<String>>;
     /// Follows changes of the CIB (for `--wait`); live only.
     fn watch(&self) -> Result<Box<dyn Watch>>;
+    /// Makes the daemons forget a node removed from the CIB (`id`: its corosync node id, when
+    /// known), as `crm_node -R` does after the CIB: each of [`PeerCache::ALL`] in turn, every
+    /// one tried even when an earlier one failed, each with its own outcome. Empty on a file
+    /// (a CIB file has no daemons).
+    fn purge_node(&self, node: &str, id: Option<u32>) -> Vec<Purge>;
+}
+
+/// A daemon's cache of cluster peers, from which `node delete` removes the node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerCache {
+    /// pacemaker-controld (`rm_node_cache`, passed on to every node's controller).
+    Controller,
+    /// pacemaker-attrd (`peer-remove`: the node's attribute values, then the peer).
+    Attrd,
+    /// pacemaker-fenced (`rm_node_cache`, passed on to every node's fencer).
+    Fencer,
+}
+
+impl PeerCache {
+    /// In the order Pacemaker 3.0's `crm_node -R` purges them (2.1.5's also asks pacemakerd,
+    /// which ignores the request: it keeps no peer cache).
+    pub const ALL: [PeerCache; 3] = [PeerCache::Controller, PeerCache::Attrd, PeerCache::Fencer];
+
+    /// The daemon's name, as `ps` and the logs show it.
+    pub fn daemon(self) -> &'static str {
+        match self {
+            PeerCache::Controller => "pacemaker-controld",
+            PeerCache::Attrd => "pacemaker-attrd",
+            PeerCache::Fencer => "pacemaker-fenced",
+        }
+    }
+}
+
+/// One daemon's outcome of [`Cluster::purge_node`].
+#[derive(Debug)]
+pub struct Purge {
+    pub cache: PeerCache,
+    pub result: Result<()>,
 }
 
 /// A stream of "the CIB changed" events.

@@ -1,6 +1,7 @@
 //! Client of the attribute manager (pacemaker-attrd) on `attrd`: set, delete and query
-//! transient node attributes (lifetime `reboot`, optionally private), and clear a resource's
-//! failure attributes (the first half of a cleanup).
+//! transient node attributes (lifetime `reboot`, optionally private), clear a resource's
+//! failure attributes (the first half of a cleanup), and forget a removed node
+//! (`peer-remove`, what `crm_node -R` asks of attrd).
 //!
 //! An acknowledged update means "accepted and broadcast to the cluster", not "written to the
 //! CIB": the CIB write follows within milliseconds (after the dampening delay if any). This
@@ -139,6 +140,23 @@ impl AttrdClient {
         parse_query_reply(&reply.xml).map_err(|e| IpcError::protocol(self.conn.service(), e))
     }
 
+    /// Asks every attrd in the cluster to drop all attribute values of `node` and to forget
+    /// it as a peer (`peer-remove`, as `crm_node -R` does). attrd identifies the node by
+    /// name; `id` (its corosync node id) is sent too, as Pacemaker's tools do, and is what
+    /// attrd uses when the name is unknown to it. Values already written to the CIB's status
+    /// section stay there: remove the node's `node_state` from the CIB as well.
+    pub fn peer_remove(&mut self, node: &str, id: Option<u32>) -> Result<(), IpcError> {
+        if node.is_empty() {
+            return Err(IpcError::InvalidRequest {
+                detail: "empty node name".into(),
+            });
+        }
+        let req = Self::op("peer-remove")
+            .attr("attr_host", node)
+            .attr_opt("attr_host_id", id.map(|i| i.to_string()));
+        self.acked("peer-remove", req)
+    }
+
     /// Clears fail counts and last-failure times (`clear-failure`): of `resource` (all when
     /// `None`; use the clone-stripped name for anonymous clones) on `node` (all when `None`),
     /// optionally only for one `operation` and `interval` (e.g. `"monitor"`, `"10s"`).
@@ -186,6 +204,19 @@ mod tests {
         .is_empty());
         assert!(parse_query_reply(r#"<r attr_name="x"><node attr_value="1"/></r>"#).is_err());
         assert!(parse_query_reply("<<").is_err());
+    }
+
+    #[test]
+    fn peer_remove_payload() {
+        let x = AttrdClient::op("peer-remove")
+            .attr("attr_host", "node3")
+            .attr_opt("attr_host_id", Some("3"))
+            .build();
+        let r = xml::root(&x).unwrap();
+        assert_eq!(r.get("task"), Some("peer-remove"));
+        assert_eq!(r.get("attr_host"), Some("node3"));
+        assert_eq!(r.get("attr_host_id"), Some("3"));
+        assert_eq!(r.get("t"), Some("attrd"));
     }
 
     #[test]

@@ -25,6 +25,19 @@ pub(crate) fn crm_request(
     reference: &str,
     data: Option<Element>,
 ) -> String {
+    crm_envelope(origin, task, sys_to, host_to, reference, data).build()
+}
+
+/// The `create_request_adv` envelope as an element, for requests that carry their arguments
+/// as attributes of the envelope itself (`rm_node_cache`).
+pub(crate) fn crm_envelope(
+    origin: &str,
+    task: &str,
+    sys_to: Option<&str>,
+    host_to: Option<&str>,
+    reference: &str,
+    data: Option<Element>,
+) -> Element {
     let mut e = Element::new("create_request_adv")
         .attr("origin", origin)
         .attr("t", "crmd")
@@ -41,7 +54,29 @@ pub(crate) fn crm_request(
     if let Some(d) = data {
         e = e.child(Element::new("crm_xml").child(d));
     }
-    e.build()
+    e
+}
+
+/// Builds the `rm_node_cache` request `crm_node -R` sends to the controller and the fencer
+/// (`sys_to` `crmd` or `stonith-ng`): the node's name as `uname` and its corosync id, when
+/// known, as `id`, on the envelope (pure).
+pub(crate) fn purge_node_request(
+    sys_to: &str,
+    node: &str,
+    id: Option<u32>,
+    reference: &str,
+) -> String {
+    crm_envelope(
+        "pgcrm_purge_node",
+        "rm_node_cache",
+        Some(sys_to),
+        None,
+        reference,
+        None,
+    )
+    .attr_opt("id", id.map(|i| i.to_string()))
+    .attr("uname", node)
+    .build()
 }
 
 /// A unique request reference `TASK-CLIENT-EPOCHSECONDS-COUNTER`.
@@ -251,6 +286,22 @@ impl ControllerClient {
         Ok(reply.xml)
     }
 
+    /// Asks the controller to forget `node` (`id`: its corosync node id, when known), the
+    /// `rm_node_cache` request `crm_node -R` sends first: the local controller passes it on
+    /// to every controller in the cluster, which drop the node from their peer caches if it
+    /// is not active. Returns on the controller's acknowledgement (the request has no other
+    /// answer). Remove the node from the CIB too; this request does not touch the CIB.
+    pub fn purge_node(&mut self, node: &str, id: Option<u32>) -> Result<(), IpcError> {
+        if node.is_empty() {
+            return Err(IpcError::InvalidRequest {
+                detail: "empty node name".into(),
+            });
+        }
+        let req = purge_node_request("crmd", node, id, &self.next_ref("rm_node_cache"));
+        let ack = self.conn.request(&req, self.timeout)?;
+        check_ack(self.conn.service(), "rm_node_cache", &ack)
+    }
+
     /// Pings the DC; returns its controller state (`S_IDLE`, `S_TRANSITION_ENGINE`, …).
     pub fn ping_dc(&mut self) -> Result<String, IpcError> {
         let req = crm_request(
@@ -329,6 +380,23 @@ mod tests {
         .unwrap_err();
         assert_eq!(e, "op-status 4, rc-code 1 boom");
         assert!(check_lrm_delete_reply("<x/>").is_ok());
+    }
+
+    #[test]
+    fn purge_node_payload() {
+        let x = purge_node_request("crmd", "node3", Some(3), "rm_node_cache-pgcrm-1-1");
+        let r = xml::root(&x).unwrap();
+        assert_eq!(r.name, "create_request_adv");
+        assert_eq!(r.get("crm_task"), Some("rm_node_cache"));
+        assert_eq!(r.get("crm_sys_to"), Some("crmd"));
+        assert_eq!(r.get("crm_host_to"), None);
+        assert_eq!(r.get("uname"), Some("node3"));
+        assert_eq!(r.get("id"), Some("3"));
+        assert!(!x.contains("crm_xml"), "{x}");
+        let x = purge_node_request("stonith-ng", "node3", None, "r");
+        let r = xml::root(&x).unwrap();
+        assert_eq!(r.get("id"), None);
+        assert_eq!(r.get("crm_sys_to"), Some("stonith-ng"));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! * [`header`] — Pacemaker's 40-byte message header and bzip2 payloads (pure functions);
 //! * [`Connection`] — one framed connection: request/response with id matching, events;
 //! * typed clients: [`cib::CibClient`], [`attrd::AttrdClient`],
-//!   [`controller::ControllerClient`], [`pacemakerd::PacemakerdClient`].
+//!   [`controller::ControllerClient`], [`pacemakerd::PacemakerdClient`],
+//!   [`fencer::FencerClient`].
 //!
 //! Every wait has a timeout; every failure is an [`IpcError`] that says, in one line, what the
 //! operator should do, and maps to a Pacemaker exit code ([`IpcError::exit_code`]).
@@ -20,9 +21,11 @@
 pub mod attrd;
 pub mod cib;
 pub mod controller;
+pub mod fencer;
 pub mod header;
 pub mod pacemakerd;
 pub mod qb;
+pub mod version;
 mod xml;
 
 pub use attrd::{AttrValue, AttrdClient};
@@ -31,6 +34,7 @@ pub use cib::{
     QueryOptions, Scope, WriteOptions,
 };
 pub use controller::{ControllerClient, LrmResource};
+pub use fencer::FencerClient;
 pub use header::Message;
 pub use pacemakerd::{PacemakerdClient, PacemakerdPing};
 pub use qb::{ServerCredentials, TransportKind};
@@ -63,6 +67,8 @@ pub enum Service {
     Controller,
     /// pacemakerd.
     Pacemakerd,
+    /// pacemaker-fenced.
+    Fencer,
 }
 
 impl Service {
@@ -74,6 +80,7 @@ impl Service {
             Service::Attrd => "attrd",
             Service::Controller => "crmd",
             Service::Pacemakerd => "pacemakerd",
+            Service::Fencer => "stonith-ng",
         }
     }
 
@@ -133,7 +140,7 @@ pub enum IpcError {
         during: String,
     },
     /// The daemon speaks another protocol version than this client.
-    #[error("{service} speaks an IPC protocol this client does not support ({detail}); pgcrm supports Pacemaker 2.1.x and 3.0.0")]
+    #[error("{service} speaks an IPC protocol this client does not support ({detail}); pgcrm supports Pacemaker 2.1.x and 3.0.0: read a saved CIB instead (`cibadmin -Q > cib.xml`, then --cib-file cib.xml)")]
     VersionMismatch {
         /// Endpoint name.
         service: String,
@@ -249,6 +256,21 @@ impl IpcError {
     }
 }
 
+/// Refuses, before anything is sent, daemons known to speak the 3.0.1+ header: a request in
+/// 2.1's layout would be misread by them and never answered.
+fn check_layout(service: &str, local: Option<&version::LocalVersion>) -> Result<(), IpcError> {
+    match local {
+        Some(found) if !found.version.speaks_21_layout() => Err(IpcError::VersionMismatch {
+            service: service.to_owned(),
+            detail: format!(
+                "Pacemaker {} ({}) uses the 3.0.1+ message header",
+                found.version, found.source
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// One framed connection to a daemon: Pacemaker messages over a libqb connection.
 ///
 /// Requests are sequential: [`Connection::request`] sends one message flagged
@@ -273,6 +295,7 @@ impl Connection {
     /// Connects to the endpoint `service` (an abstract socket name such as `cib_rw`),
     /// asking for a buffer of `buffer_size` bytes.
     pub fn connect(service: &str, buffer_size: u32, timeout: Duration) -> Result<Self, IpcError> {
+        check_layout(service, version::local())?;
         Ok(Connection {
             qb: qb::QbConnection::connect(service, buffer_size, timeout)?,
             next_id: 0,
@@ -422,6 +445,24 @@ pub(crate) fn check_ack(service: &str, op: &str, msg: &Message) -> Result<(), Ip
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_newer_header_layout_is_refused_before_sending() {
+        let found = |text: &str| version::LocalVersion {
+            version: version::PacemakerVersion::parse(text).unwrap(),
+            source: "dc-version in /var/lib/pacemaker/cib/cib.xml".into(),
+        };
+        assert!(check_layout("cib_ro", None).is_ok());
+        assert!(check_layout("cib_ro", Some(&found("2.1.5-a3f44794f94"))).is_ok());
+        assert!(check_layout("cib_ro", Some(&found("3.0.0"))).is_ok());
+        let e = check_layout("cib_ro", Some(&found("3.0.2-6b0e5a4"))).unwrap_err();
+        assert_eq!(e.exit_code(), 76);
+        let line = e.to_string();
+        assert!(!line.contains('\n'), "{line}");
+        for words in ["cib_ro", "Pacemaker 3.0.2", "dc-version in", "--cib-file"] {
+            assert!(line.contains(words), "{words}: {line}");
+        }
+    }
 
     #[test]
     fn exit_codes() {

@@ -2,7 +2,8 @@
 //! node states as crm_mon derives them, and the plans that change them, written as Pacemaker's
 //! tools write them (`crm_attribute -N NODE -n standby`: `nodes-<id>-standby` in the `nodes`
 //! section for lifetime forever, a transient attribute for reboot; `crm node delete` removes
-//! the node from `nodes` and `status`).
+//! the node from `nodes` and `status`, then, live, `crm_node -R`'s purge of the daemons' peer
+//! caches).
 //!
 //! PostgreSQL-aware: standby of the primary's node says where the primary goes, and is a risky
 //! change. Decides only; applying and waiting is the CLI's (through `Plan`).
@@ -11,6 +12,7 @@ use super::plan::{node as find_node, Plan, TransientEdit};
 use super::resource::Expect;
 use crate::cib::change::ElementPath;
 use crate::cib::{is_true, parse_score, Cib, Resource, Role};
+use crate::cluster::{Cluster, PeerCache, Purge};
 use crate::state::{self, ClusterState};
 use crate::{Error, Result};
 use serde::Serialize;
@@ -373,4 +375,153 @@ pub fn plan_delete(cib: &Cib, node: &str) -> Result<Plan> {
         ));
     }
     Ok(plan)
+}
+
+/// The id the daemons know `node` by: its CIB node id when that is a corosync node id (a
+/// positive number), else `None` (the daemons then go by the name alone).
+pub fn peer_id(cib: &Cib, node: &str) -> Option<u32> {
+    cib.nodes
+        .iter()
+        .find(|n| n.uname == node)
+        .and_then(|n| n.id.parse::<u32>().ok())
+        .filter(|id| *id > 0)
+}
+
+fn node_and_id(node: &str, id: Option<u32>) -> String {
+    match id {
+        Some(id) => format!("{node} (id {id})"),
+        None => node.to_string(),
+    }
+}
+
+fn daemons(caches: &[PeerCache]) -> String {
+    caches
+        .iter()
+        .map(|c| c.daemon())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What `node delete` does on the live cluster after the CIB change, for `--dry-run`.
+pub fn purge_preview(node: &str, id: Option<u32>) -> String {
+    format!(
+        "then purge {} from the peer caches of {} (as crm_node -R does)",
+        node_and_id(node, id),
+        daemons(&PeerCache::ALL)
+    )
+}
+
+/// The second half of `node delete` on the live cluster, once the node is gone from the CIB:
+/// every daemon's peer cache is purged (`Cluster::purge_node`). Returns the line to report;
+/// when a daemon failed, `Error::StepFailed` says which ones did and did not forget the node,
+/// why, and how to finish (nothing is left half-done silently). Nothing to do on a file.
+pub fn purge_peer_caches(
+    cluster: &dyn Cluster,
+    node: &str,
+    id: Option<u32>,
+) -> Result<Option<String>> {
+    purge_report(node, id, &cluster.purge_node(node, id))
+}
+
+/// The report of [`purge_peer_caches`] from the daemons' outcomes (pure).
+fn purge_report(node: &str, id: Option<u32>, purges: &[Purge]) -> Result<Option<String>> {
+    if purges.is_empty() {
+        return Ok(None);
+    }
+    let done: Vec<PeerCache> = purges
+        .iter()
+        .filter(|p| p.result.is_ok())
+        .map(|p| p.cache)
+        .collect();
+    let failed: Vec<String> = purges
+        .iter()
+        .filter_map(|p| {
+            p.result
+                .as_ref()
+                .err()
+                .map(|e| format!("{}: {e}", p.cache.daemon()))
+        })
+        .collect();
+    let who = node_and_id(node, id);
+    if failed.is_empty() {
+        return Ok(Some(format!(
+            "Purged {who} from the peer caches of {}",
+            daemons(&done)
+        )));
+    }
+    Err(Error::StepFailed(format!(
+        "{node} was deleted from the CIB, but not purged from every daemon's peer cache: {}; {}. When the daemons answer again, run `crm_node -R {node} --force` to purge them (the CIB part is done)",
+        failed.join("; "),
+        if done.is_empty() {
+            "purged from none".to_string()
+        } else {
+            format!("purged from {}", daemons(&done))
+        }
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cib(nodes: &str) -> Cib {
+        Cib::parse(&format!(
+            r#"<cib><configuration><crm_config/><nodes>{nodes}</nodes><resources/><constraints/></configuration><status/></cib>"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn peer_ids_are_corosync_ids_only() {
+        let c = cib(
+            r#"<node id="3" uname="node3"/><node id="0" uname="zero"/><node id="8f1c-uuid" uname="old"/>"#,
+        );
+        assert_eq!(peer_id(&c, "node3"), Some(3));
+        assert_eq!(peer_id(&c, "zero"), None);
+        assert_eq!(peer_id(&c, "old"), None);
+        assert_eq!(peer_id(&c, "missing"), None);
+        assert_eq!(
+            purge_preview("node3", Some(3)),
+            "then purge node3 (id 3) from the peer caches of pacemaker-controld, pacemaker-attrd, pacemaker-fenced (as crm_node -R does)"
+        );
+    }
+
+    #[test]
+    fn purge_reports_say_what_was_and_was_not_done() {
+        assert!(
+            purge_report("node3", None, &[]).unwrap().is_none(),
+            "a file"
+        );
+        let ok = |cache| Purge {
+            cache,
+            result: Ok(()),
+        };
+        let all: Vec<Purge> = PeerCache::ALL.into_iter().map(ok).collect();
+        assert_eq!(
+            purge_report("node3", Some(3), &all).unwrap().unwrap(),
+            "Purged node3 (id 3) from the peer caches of pacemaker-controld, pacemaker-attrd, pacemaker-fenced"
+        );
+        let partial = [
+            ok(PeerCache::Controller),
+            ok(PeerCache::Attrd),
+            Purge {
+                cache: PeerCache::Fencer,
+                result: Err(Error::Ipc(crate::ipc::IpcError::NotRunning {
+                    service: "stonith-ng".into(),
+                })),
+            },
+        ];
+        let e = purge_report("node3", Some(3), &partial).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::ERROR);
+        let text = e.to_string();
+        assert!(
+            text.starts_with("node3 was deleted from the CIB, but not purged from every daemon's peer cache: pacemaker-fenced: cannot connect to stonith-ng: connection refused"),
+            "{text}"
+        );
+        assert!(
+            text.contains("; purged from pacemaker-controld, pacemaker-attrd. When the daemons answer again, run `crm_node -R node3 --force`"),
+            "{text}"
+        );
+        assert!(!text.contains('\n'));
+    }
 }

@@ -224,6 +224,49 @@ pub fn drill_ipc_client(lab: &Lab) -> Res<String> {
     ))
 }
 
+/// A daemon that stops answering, then dies in the middle of a request: the IPC client must
+/// say so at once (102), not wait out its timeout. attrd on node2 is the daemon: pacemakerd
+/// respawns it and node2's agent sets its attributes again, so the cluster heals by itself
+/// (the CIB manager or the controller would take the node's resources down with them).
+pub fn drill_daemon_death(lab: &Lab) -> Res<String> {
+    let bin = ipc_live_binary()?;
+    check_visible(&bin)?;
+    let t0 = Instant::now();
+    let (rc, stdout, stderr) = exec_rc(
+        lab,
+        "node2",
+        &[
+            "env",
+            "PGCRM_IPC_TARGET=lab",
+            "PGCRM_IPC_DISRUPT=1",
+            &bin,
+            "timeout_and_daemon_death",
+            "--exact",
+            "--nocapture",
+        ],
+    )?;
+    let took = t0.elapsed();
+    if rc != 0 || !stdout.contains("1 passed") {
+        return Err(format!(
+            "timeout_and_daemon_death in node2 (rc {rc}):\n{stdout}\n{stderr}"
+        ));
+    }
+    let said: Vec<&str> = stdout.lines().filter(|l| l.starts_with("attrd ")).collect();
+    let t1 = Instant::now();
+    lab.wait_healthy(120)?;
+    // node2's attributes vanish with its attrd and come back with the next monitor: healthy
+    // must hold again after that blip, not only before it was seen
+    std::thread::sleep(Duration::from_secs(5));
+    lab.wait_healthy(120)?;
+    lab.mon("node1")?.check_healthy("node1", "node2")?;
+    Ok(format!(
+        "attrd in node2 stopped then killed mid-request: {} (test {}), healthy again after {}",
+        said.join(" / "),
+        secs(took),
+        secs(t1.elapsed())
+    ))
+}
+
 fn remove_dummy(lab: &Lab) -> Res<()> {
     lab.exec("node1", &["cibadmin", "-M", "-X", &dummy_role("Stopped")])?;
     poll(Duration::from_secs(30), "dummy1 stopped", || {
@@ -340,6 +383,26 @@ pub fn drill_live_errors(lab: &Lab) -> Res<String> {
     if took > Duration::from_secs(5) {
         return Err(format!("--timeout 1 took {}", secs(took)));
     }
+    // daemons of Pacemaker 3.0.1+ (another message header, same version byte): refused
+    // before any request, from the dc-version of the saved CIB; faked in a private mount
+    // namespace so that Pacemaker itself never sees the file
+    let newer = format!(
+        "d=$(mktemp -d /var/tmp/pgcrm-newer.XXXXXX) && \
+         printf '%s' '{NEWER_SAVED_CIB}' > \"$d/cib.xml\" && \
+         unshare -m sh -c \"mount --bind $d /var/lib/pacemaker/cib && exec {PGCRM} status\"; \
+         rc=$?; rm -rf \"$d\"; exit $rc"
+    );
+    let t0 = Instant::now();
+    let got = exec_rc(lab, "node1", &["sh", "-c", &newer])?;
+    let took = t0.elapsed();
+    seen.push(format!(
+        "{} in {}",
+        one_line_error("saved CIB says 3.0.2", got, 76, "--cib-file")?,
+        secs(took)
+    ));
     lab.mon("node1")?.check_healthy("node1", "node2")?;
     Ok(seen.join(", "))
 }
+
+/// A saved CIB as a Pacemaker 3.0.2 DC would leave it (only what the version check reads).
+const NEWER_SAVED_CIB: &str = r#"<cib><configuration><crm_config><cluster_property_set id="o"><nvpair id="o-dc" name="dc-version" value="3.0.2-6b0e5a4"/></cluster_property_set></crm_config></configuration></cib>"#;
