@@ -152,7 +152,8 @@ impl<'a> Agent<'a> {
         } else if !self.p.socketdir.is_empty() {
             self.p.socketdir.clone()
         } else {
-            pg::socket_dir_from_config(&self.p.config)
+            pg::socket_dir_from_pid(&self.p.pgdata)
+                .or_else(|| pg::socket_dir_from_config(&self.p.config))
                 .unwrap_or_else(|| "/var/run/postgresql".to_string())
         };
         let (user, password) = if self.p.monitor_user.is_empty() {

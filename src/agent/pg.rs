@@ -133,6 +133,15 @@ pub fn postmaster_pid(pgdata: &str) -> Option<i32> {
     }
 }
 
+/// The first socket directory of the server running from `pgdata`, from its `postmaster.pid`
+/// (fifth line, written once the socket exists): where it really listens, whatever include
+/// files or `-c` options set, and cheaper than reading postgresql.conf on every monitor.
+pub fn socket_dir_from_pid(pgdata: &str) -> Option<String> {
+    let text = std::fs::read_to_string(Path::new(pgdata).join("postmaster.pid")).ok()?;
+    let dir = text.lines().nth(4)?.trim();
+    dir.starts_with('/').then(|| dir.to_string())
+}
+
 pub fn is_running(pgdata: &str) -> bool {
     postmaster_pid(pgdata).is_some()
 }
@@ -537,6 +546,29 @@ mod tests {
         assert_eq!(parse_lsn_attr("0000000A00000001"), Some((10 << 32) | 1));
         assert_eq!(parse_lsn_attr("xyz"), None);
         assert_eq!(parse_lsn("nope"), None);
+    }
+
+    #[test]
+    fn socket_directory_from_the_lock_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        assert_eq!(socket_dir_from_pid(d), None);
+        let pid = dir.path().join("postmaster.pid");
+        // a server still starting has not written the socket line yet
+        std::fs::write(&pid, format!("269\n{d}\n1795617022\n5432\n")).unwrap();
+        assert_eq!(socket_dir_from_pid(d), None);
+        std::fs::write(
+            &pid,
+            format!("269\n{d}\n1795617022\n5432\n/var/run/postgresql\n*\n  2168\nready   \n"),
+        )
+        .unwrap();
+        assert_eq!(
+            socket_dir_from_pid(d).as_deref(),
+            Some("/var/run/postgresql")
+        );
+        // unix_socket_directories = '': TCP only
+        std::fs::write(&pid, format!("269\n{d}\n1795617022\n5432\n\n*\n")).unwrap();
+        assert_eq!(socket_dir_from_pid(d), None);
     }
 
     #[test]
