@@ -13,7 +13,10 @@
 # through the write VIP) are printed by the lab drills (cargo test --test lab_drills,
 # drill kill-primary, one lab per agent with the same operation intervals).
 # Usage (as root): benches/agent-vs-pgsql.sh [RUNS [ROUNDS]]   (default 20 monitors, 5 rounds)
-# PGCRM_BIN=path/to/release/pgcrm measures a release build (default: the debug build).
+# Measures a release build (cargo build --release, what operators install), or PGCRM_BIN=PATH
+# (e.g. a debug build); the binary measured, and its build, are printed first. It is run
+# through its own link bench-ocf/resource.d/pgcrm/pgsql in the lab's root, so the figures are
+# those of PGCRM_BIN whichever binary the lab's cluster runs.
 # Uses PGCRM_LAB_ROOT (default /var/tmp/pgcrm-bench-agent); brings a lab up with --agent pgcrm
 # if none is running there and takes it down again at the end.
 set -euo pipefail
@@ -22,7 +25,17 @@ runs=${1:-20}
 rounds=${2:-5}
 export PGCRM_LAB_ROOT=${PGCRM_LAB_ROOT:-/var/tmp/pgcrm-bench-agent}
 lab=tests/lab/pgcrm-lab
-cargo build --quiet
+if [ -z "${PGCRM_BIN:-}" ]; then
+    cargo build --release --quiet
+    export PGCRM_BIN=${CARGO_TARGET_DIR:-target}/release/pgcrm
+fi
+PGCRM_BIN=$(readlink -f "$PGCRM_BIN")
+case $PGCRM_BIN in
+    */release/*) build=release ;;
+    */debug/*) build="debug (unoptimised: not the figures to quote)" ;;
+    *) build="unknown profile" ;;
+esac
+echo "pgcrm agent measured: $PGCRM_BIN, $build build"
 own_lab=0
 if ! "$lab" summary >/dev/null 2>&1; then
     "$lab" up --nodes 2 --agent pgcrm >&2
@@ -30,6 +43,16 @@ if ! "$lab" summary >/dev/null 2>&1; then
 fi
 [ "$own_lab" = 0 ] || trap '"$lab" down >&2' EXIT
 "$lab" cib-dump "$PGCRM_LAB_ROOT/bench-cib.xml" 2>/dev/null
+# the agent recognises its OCF name by the resource.d/<provider>/<agent> path it is run as
+mkdir -p "$PGCRM_LAB_ROOT/bench-ocf/resource.d/pgcrm"
+ln -sfn "$PGCRM_BIN" "$PGCRM_LAB_ROOT/bench-ocf/resource.d/pgcrm/pgsql"
+agent_path() { # heartbeat|pgcrm
+    if [ "$1" = pgcrm ]; then
+        echo "$PGCRM_LAB_ROOT/bench-ocf/resource.d/pgcrm/pgsql"
+    else
+        echo /usr/lib/ocf/resource.d/heartbeat/pgsql
+    fi
+}
 
 # Runs inside a node: N monitors of one agent, measured from a python parent (wall per call,
 # CPU of all children from getrusage), execve counted with strace when installed.
@@ -70,11 +93,13 @@ measure() { # NODE INTERVAL AGENT-PATH
 printf '%-9s %-10s %10s %10s %8s %4s\n' role agent wall_ms cpu_ms programs rc
 for spec in "primary node1 2000" "standby node2 7000"; do
     read -r role node interval <<<"$spec"
-    read -r hw hc he hrc <<<"$(measure "$node" "$interval" /usr/lib/ocf/resource.d/heartbeat/pgsql)"
-    read -r pw pc pe prc <<<"$(measure "$node" "$interval" /usr/lib/ocf/resource.d/pgcrm/pgsql)"
+    read -r hw hc he hrc <<<"$(measure "$node" "$interval" "$(agent_path heartbeat)")"
+    read -r pw pc pe prc <<<"$(measure "$node" "$interval" "$(agent_path pgcrm)")"
     printf '%-9s %-10s %10s %10s %8s %4s\n' "$role" heartbeat "$hw" "$hc" "$he" "$hrc" "$role" pgcrm "$pw" "$pc" "$pe" "$prc"
     awk -v r="$role" -v hw="$hw" -v pw="$pw" -v hc="$hc" -v pc="$pc" 'BEGIN {
-        printf "%-9s ratio      wall %.1fx  cpu %.1fx (heartbeat / pgcrm)\n", r, hw / pw, hc / (pc > 0 ? pc : 0.1) }'
+        c = hc / (pc > 0 ? pc : 0.1)
+        printf "%-9s ratio      wall %.1fx  cpu %.1fx (heartbeat / pgcrm; target cpu >= 50x: %s)\n",
+            r, hw / pw, c, c >= 50 ? "met" : "NOT met" }'
 done
 
 # Runs inside node1: ROUNDS of start (as a standby), promote and stop of one agent, each call
@@ -151,7 +176,7 @@ echo
 printf '%-10s %11s %10s %11s %10s %11s %10s   (%s rounds)\n' agent start_ms cpu_ms promote_ms cpu_ms stop_ms cpu_ms "$rounds"
 declare -A life
 for a in heartbeat pgcrm; do
-    life[$a]=$("$lab" exec node1 python3 -c "$LIFE_PY" "/usr/lib/ocf/resource.d/$a/pgsql" "$rounds" "$PGCRM_LAB_ROOT" "$feature")
+    life[$a]=$("$lab" exec node1 python3 -c "$LIFE_PY" "$(agent_path "$a")" "$rounds" "$PGCRM_LAB_ROOT" "$feature")
     read -r sw sc pw pc tw tc <<<"${life[$a]}"
     printf '%-10s %11s %10s %11s %10s %11s %10s\n' "$a" "$sw" "$sc" "$pw" "$pc" "$tw" "$tc"
 done

@@ -946,13 +946,10 @@ fn drill_lock_refusal(lab: &Lab) -> Res<String> {
     ))
 }
 
-/// `promote` refuses a node whose timeline is older than one another node published: node2
-/// (the primary) is made to publish timeline 99 as `pgsql-timeline`, then `pgcrm agent promote`
-/// runs by hand in node1 (a streaming standby) with the resource's parameters from the CIB.
-/// It must fail with the reason and leave node1 a standby; the primary's next monitor gives
-/// node1 its promotion score back. (A real fork of timelines is tested on scratch servers
-/// in tests/agent.rs; here the refusal path runs against the cluster's attrd.)
-fn drill_timeline_refusal(lab: &Lab) -> Res<String> {
+/// `env OCF_RESKEY_...=... pgcrm agent ACTION` as Pacemaker would run it for the lab's
+/// `pgsql` resource: its instance parameters from the live CIB, then `extra` variables
+/// (later ones win).
+fn agent_cmd(lab: &Lab, extra: &[&str], action: &str) -> Res<Vec<String>> {
     let xml = lab.exec(
         "node1",
         &[
@@ -974,14 +971,29 @@ fn drill_timeline_refusal(lab: &Lab) -> Res<String> {
         [
             "OCF_RESOURCE_INSTANCE=pgsql",
             "OCF_RESKEY_CRM_meta_promotable=true",
-            "OCF_RESKEY_CRM_meta_on_node=node1",
-            "OCF_RESKEY_CRM_meta_timeout=30000",
-            PGCRM,
-            "agent",
-            "promote",
         ]
         .map(String::from),
     );
+    cmd.extend(extra.iter().map(|e| e.to_string()));
+    cmd.extend([PGCRM, "agent", action].map(String::from));
+    Ok(cmd)
+}
+
+/// `promote` refuses a node whose timeline is older than one another node published: node2
+/// (the primary) is made to publish timeline 99 as `pgsql-timeline`, then `pgcrm agent promote`
+/// runs by hand in node1 (a streaming standby) with the resource's parameters from the CIB.
+/// It must fail with the reason and leave node1 a standby; the primary's next monitor gives
+/// node1 its promotion score back. (A real fork of timelines is tested on scratch servers
+/// in tests/agent.rs; here the refusal path runs against the cluster's attrd.)
+fn drill_timeline_refusal(lab: &Lab) -> Res<String> {
+    let cmd = agent_cmd(
+        lab,
+        &[
+            "OCF_RESKEY_CRM_meta_on_node=node1",
+            "OCF_RESKEY_CRM_meta_timeout=30000",
+        ],
+        "promote",
+    )?;
     let set = ["attrd_updater", "-n", "pgsql-timeline", "-N", "node2"];
     lab.exec("node1", &[&set[..], &["-U", "99"]].concat())?;
     poll(
@@ -1041,6 +1053,104 @@ fn drill_timeline_refusal(lab: &Lab) -> Res<String> {
         secs(took),
         secs(t1.elapsed())
     ))
+}
+
+/// The 3-node pre-promote check is timeline-aware: a standby whose `master-baseline` is a
+/// larger position on an older timeline than the promoted node's is not newer, so it does
+/// not ban itself (the shell agent compares the strings and would). Run by hand in node1
+/// (a standby) as Pacemaker's pre-promote notification for node2, with a 3-name node_list
+/// (the check is for 3 nodes or more) and crafted `pgsql-master-baseline`/`pgsql-timeline`
+/// values in attrd: node2 0000000003000000 on timeline 5, node1 00000000FF000000 on 4. It
+/// must succeed, say why, and leave no `cli-ban`; the attributes are restored after. (The
+/// ban itself, for a standby on a newer timeline, is in the unit decision table: here it
+/// would stop node1's PostgreSQL.)
+fn drill_pre_promote_timeline(lab: &Lab) -> Res<String> {
+    let cmd = agent_cmd(
+        lab,
+        &[
+            "OCF_RESKEY_node_list=node1 node2 node3",
+            "OCF_RESKEY_CRM_meta_on_node=node1",
+            "OCF_RESKEY_CRM_meta_timeout=30000",
+            "OCF_RESKEY_CRM_meta_notify_type=pre",
+            "OCF_RESKEY_CRM_meta_notify_operation=promote",
+            "OCF_RESKEY_CRM_meta_notify_promote_uname=node2",
+        ],
+        "notify",
+    )?;
+    let attr = |name: &str, node: &str| -> Vec<String> {
+        ["attrd_updater", "-n", name, "-N", node]
+            .map(String::from)
+            .to_vec()
+    };
+    let query = |name: &str, node: &str| -> Option<String> {
+        let mut q = attr(name, node);
+        q.push("-Q".into());
+        let out = lab
+            .exec("node1", &q.iter().map(String::as_str).collect::<Vec<_>>())
+            .ok()?;
+        out.split("value=\"")
+            .nth(1)?
+            .split('"')
+            .next()
+            .map(String::from)
+    };
+    let update = |name: &str, node: &str, value: Option<&str>| -> Res<()> {
+        let mut u = attr(name, node);
+        match value {
+            Some(v) => u.extend(["-U".to_string(), v.to_string()]),
+            None => u.push("-D".into()),
+        }
+        lab.exec("node1", &u.iter().map(String::as_str).collect::<Vec<_>>())
+            .map(|_| ())
+    };
+    let crafted = [
+        ("pgsql-master-baseline", "node2", "0000000003000000"),
+        ("pgsql-timeline", "node2", "5"),
+        ("pgsql-master-baseline", "node1", "00000000FF000000"),
+        ("pgsql-timeline", "node1", "4"),
+    ];
+    let saved: Vec<Option<String>> = crafted.iter().map(|(n, node, _)| query(n, node)).collect();
+    let run = || -> Res<String> {
+        for (name, node, value) in crafted {
+            update(name, node, Some(value))?;
+        }
+        poll(
+            Duration::from_secs(10),
+            "the crafted attributes in attrd",
+            || {
+                crafted
+                    .iter()
+                    .all(|(n, node, v)| query(n, node).as_deref() == Some(*v))
+                    .then_some(())
+            },
+        )?;
+        let mut all = vec!["exec", "node1"];
+        all.extend(cmd.iter().map(String::as_str));
+        let t0 = Instant::now();
+        let o = lab
+            .cmd(&all)
+            .output()
+            .map_err(|e| format!("cannot run {LAB}: {e}"))?;
+        let took = t0.elapsed();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        let why = "00000000FF000000 on timeline 4 is larger than node2's 0000000003000000 on timeline 5 but on an older timeline: not newer";
+        if o.status.code() != Some(0) || !err.contains(why) {
+            return Err(format!(
+                "pre-promote notify: expected exit 0 and \"{why}\", got {:?}: {err}",
+                o.status.code()
+            ));
+        }
+        let bans = lab.exec("node1", &["cibadmin", "-Q", "-o", "constraints"])?;
+        if bans.contains("cli-ban") {
+            return Err(format!("a ban was written: {bans}"));
+        }
+        Ok(format!("not banned ({}): {why}", secs(took)))
+    };
+    let result = run();
+    for ((name, node, _), old) in crafted.iter().zip(&saved) {
+        let _ = update(name, node, old.as_deref());
+    }
+    result
 }
 
 /// Runbook 5.3 with one command: `pgcrm rebuild-standby node1 --yes` inside node1 brings the
@@ -1435,7 +1545,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn main() {
-    const DRILLS: usize = 29;
+    const DRILLS: usize = 30;
     if std::env::var("PGCRM_SKIP_LAB").as_deref() == Ok("1") {
         println!("lab drills skipped: PGCRM_SKIP_LAB=1");
         println!("0 passed, 0 failed, {DRILLS} skipped");
@@ -1487,6 +1597,7 @@ fn main() {
                 ("lock-refusal", drill_lock_refusal),
                 ("rebuild-old-primary", drill_rebuild),
                 ("timeline-refusal", drill_timeline_refusal),
+                ("pre-promote-timeline", drill_pre_promote_timeline),
             ]
         } else {
             &[

@@ -152,7 +152,8 @@ impl<'a> Agent<'a> {
         } else if !self.p.socketdir.is_empty() {
             self.p.socketdir.clone()
         } else {
-            pg::socket_dir_from_config(&self.p.config)
+            pg::socket_dir_from_pid(&self.p.pgdata)
+                .or_else(|| pg::socket_dir_from_config(&self.p.config))
                 .unwrap_or_else(|| "/var/run/postgresql".to_string())
         };
         let (user, password) = if self.p.monitor_user.is_empty() {
@@ -943,31 +944,56 @@ impl<'a> Agent<'a> {
         }
     }
 
-    /// With three or more nodes in sync mode, a standby whose baseline is newer than the
-    /// promoting node's bans itself (as the shell agent's crm_resource -B) and fails.
+    /// With three or more nodes in sync mode, a standby whose data is newer than the
+    /// promoting node's bans itself (as the shell agent's crm_resource -B) and fails: it
+    /// could not follow the new primary. "Newer" compares the `master-baseline` positions
+    /// published at the demote, with the timelines published next to them
+    /// ([`baseline_position`], [`pg::compare`]): a standby on an older timeline is not newer
+    /// however large its position (the shell agent compares the strings and bans it), one
+    /// on a newer timeline is newer however small its position.
     fn pre_promote(&mut self) -> AResult<OcfRc> {
         let me = self.me();
         let promote = self.p.ctx.notify_promote_uname.clone();
         if self.p.node_list.len() < 3 || self.p.rep_mode() != Ok(RepMode::Sync) || promote == me {
             return Ok(OcfRc::Success);
         }
-        let attr = self.p.attr_master_baseline();
-        let theirs = self.cluster.get_transient(&attr, &promote).ok().flatten();
-        let mine = self.cluster.get_transient(&attr, &me).ok().flatten();
-        if let (Some(t), Some(m)) = (
-            theirs.as_deref().and_then(pg::parse_lsn_attr),
-            mine.as_deref().and_then(pg::parse_lsn_attr),
-        ) {
-            if m > t {
+        let (loc_attr, tli_attr) = (self.p.attr_master_baseline(), self.p.attr_timeline());
+        let mut published = |node: &str| {
+            let loc = self.cluster.get_transient(&loc_attr, node).ok().flatten();
+            let tli = self.cluster.get_transient(&tli_attr, node).ok().flatten();
+            (loc, tli)
+        };
+        let (their_loc, their_tli) = published(&promote);
+        let (my_loc, my_tli) = published(&me);
+        let theirs = baseline_position(their_loc.as_deref(), their_tli.as_deref());
+        let mine = baseline_position(my_loc.as_deref(), my_tli.as_deref());
+        let (Some(t), Some(m)) = (theirs, mine) else {
+            return Ok(OcfRc::Success);
+        };
+        let at = |p: pg::Position| match p.tli {
+            Some(tli) => format!("{} on timeline {tli}", pg::format_lsn(p.lsn)),
+            None => pg::format_lsn(p.lsn),
+        };
+        match pg::compare(m, t) {
+            std::cmp::Ordering::Greater => {
                 let instance = self.p.ctx.instance.clone();
                 self.cluster.ban(&instance, &me).map_err(Fail::generic)?;
-                return Err(Fail::generic(format!(
-                    "My data is newer than new master's one. New master's location : {}",
-                    theirs.unwrap_or_default()
-                )));
+                Err(Fail::generic(format!(
+                    "My data is newer than new master's one. New master's location : {} (mine: {})",
+                    at(t),
+                    at(m)
+                )))
             }
+            _ if m.lsn > t.lsn => {
+                self.info(&format!(
+                    "my position {} is larger than {promote}'s {} but on an older timeline: not newer",
+                    at(m),
+                    at(t)
+                ));
+                Ok(OcfRc::Success)
+            }
+            _ => Ok(OcfRc::Success),
         }
-        Ok(OcfRc::Success)
     }
 
     // ---------------------------------------------------------------- replication control
@@ -1165,14 +1191,28 @@ impl<'a> Agent<'a> {
         Ok(())
     }
 
+    /// Publishes where this node's data ends as `<rsc>-master-baseline` (the shell agent's
+    /// value) and its timeline as `<rsc>-timeline` (pgcrm's addition, read by the next
+    /// pre-promote and promote; left unset when unknown).
     fn show_master_baseline(&mut self) -> AResult<()> {
         let loc = self.my_location()?;
-        self.info(&format!("my master baseline: {loc}"));
+        let tli = self.my_timeline();
+        self.info(&format!(
+            "my master baseline: {loc} (timeline {})",
+            tli.map_or("unknown".to_string(), |t| t.to_string())
+        ));
         let me = self.me();
         let attr = self.p.attr_master_baseline();
         self.cluster
             .set_transient(&attr, &loc, &me)
-            .map_err(Fail::generic)
+            .map_err(Fail::generic)?;
+        if let Some(t) = tli {
+            let attr = self.p.attr_timeline();
+            self.cluster
+                .set_transient(&attr, &t.to_string(), &me)
+                .map_err(Fail::generic)?;
+        }
+        Ok(())
     }
 
     /// No primary exists: may this standby claim promotion? Only when its data is not known
@@ -1375,6 +1415,15 @@ impl<'a> Agent<'a> {
     }
 }
 
+/// A node's published position: its `<rsc>-master-baseline` or `<rsc>-xlog-loc` value (16 hex
+/// digits) with its `<rsc>-timeline`, if it published one. `None` without a valid position.
+fn baseline_position(loc: Option<&str>, tli: Option<&str>) -> Option<pg::Position> {
+    Some(pg::Position {
+        lsn: pg::parse_lsn_attr(loc?)?,
+        tli: tli.and_then(|t| t.trim().parse().ok()),
+    })
+}
+
 /// The standby settings the agent writes for node `me` (its `recovery.conf`: in `tmpdir` and
 /// included from postgresql.conf on PostgreSQL 12+ with a `standby.signal`, in the data
 /// directory with `standby_mode` before): shared with `pgcrm rebuild-standby`, which must
@@ -1426,4 +1475,58 @@ pub fn slot_name(prefix: &str, node: &str) -> String {
         .map(|c| if c == '-' || c == '.' { '_' } else { c })
         .collect();
     format!("{prefix}_{n}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering::{self, *};
+
+    /// pre-promote's question, from the published attribute values: is this standby's data
+    /// newer than the promoting node's (then it bans itself)?
+    fn verdict(mine: (&str, Option<&str>), promoting: (&str, Option<&str>)) -> Ordering {
+        let m = baseline_position(Some(mine.0), mine.1).unwrap();
+        let p = baseline_position(Some(promoting.0), promoting.1).unwrap();
+        pg::compare(m, p)
+    }
+
+    #[test]
+    fn pre_promote_decision_table() {
+        let (lo, hi) = ("0000000003000060", "0000000003000F00");
+        // same timeline: the positions decide
+        assert_eq!(verdict((hi, Some("2")), (lo, Some("2"))), Greater);
+        assert_eq!(verdict((lo, Some("2")), (hi, Some("2"))), Less);
+        assert_eq!(verdict((lo, Some("2")), (lo, Some("2"))), Equal);
+        // the promoting node is on a newer timeline with a lower position: this standby's
+        // larger position is the tail of the old timeline, not newer data (the shell agent
+        // compares the strings and would ban it)
+        assert_eq!(verdict((hi, Some("2")), (lo, Some("3"))), Less);
+        // this standby is on a newer timeline than the promoting node, which forked away or
+        // missed a promotion: newer whatever the positions
+        assert_eq!(verdict((lo, Some("3")), (hi, Some("2"))), Greater);
+        // either timeline unknown (shell agent's attributes, PostgreSQL < 10): positions only
+        assert_eq!(verdict((hi, None), (lo, Some("3"))), Greater);
+        assert_eq!(verdict((lo, Some("3")), (hi, None)), Less);
+        // positions compare as numbers: 9/0 is older than 10/0
+        assert_eq!(
+            verdict(
+                ("0000000900000000", Some("1")),
+                ("0000000A00000000", Some("1"))
+            ),
+            Less
+        );
+    }
+
+    #[test]
+    fn published_positions() {
+        let p = baseline_position(Some("0000000003000060"), Some(" 4 ")).unwrap();
+        assert_eq!((p.tli, p.lsn), (Some(4), 0x3000060));
+        // a timeline that is not a number counts as unknown, a bad position as none
+        assert_eq!(
+            baseline_position(Some("0000000003000060"), Some("x")).map(|p| p.tli),
+            Some(None)
+        );
+        assert_eq!(baseline_position(Some("3/60"), Some("4")), None);
+        assert_eq!(baseline_position(None, Some("4")), None);
+    }
 }

@@ -2,7 +2,7 @@
 //! exist and are online and whether a promoted instance exists (one read of the live CIB per
 //! action, through `pgcrm::state`, instead of the shell agent's `crm_mon` per monitor), the
 //! transient node attributes (`pgsql-status`, `master-pgsql`, `pgsql-xlog-loc`,
-//! `pgsql-master-baseline`) through pacemaker-attrd, and the permanent `pgsql-data-status`
+//! `pgsql-master-baseline`, pgcrm's `pgsql-timeline`) through pacemaker-attrd, and the permanent `pgsql-data-status`
 //! in the CIB's `nodes` section through the CIB manager.
 //!
 //! Every request is bounded by `crm_attr_timeout` and the operation's deadline; a failure is

@@ -9,8 +9,10 @@
 //!   primary monitor), PostgreSQL is queried over its socket (`pg`);
 //! * WAL positions are compared as numbers, not as strings, and timelines first: with no
 //!   primary, the node on the newest timeline wins even when an older timeline's position
-//!   is larger (a failed primary's unreplicated tail), and `promote` refuses a node whose
-//!   timeline forked away from a newer one another node published (PAF's check);
+//!   is larger (a failed primary's unreplicated tail), `promote` refuses a node whose
+//!   timeline forked away from a newer one another node published (PAF's check), and the
+//!   3-node pre-promote check compares the demote's baselines the same way (the timeline is
+//!   the extra attribute `<rsc>-timeline`; the shell agent's attributes keep their values);
 //! * every wait is bounded by the operation's timeout (`OCF_RESKEY_CRM_meta_timeout`): a
 //!   failing attribute update is reported, not retried for a day; a server that dies while
 //!   starting fails the start at once instead of looping until the timeout;

@@ -333,7 +333,9 @@ impl Params {
     pub fn attr_xlog_loc(&self) -> String {
         format!("{}-xlog-loc", self.ctx.resource)
     }
-    /// pgcrm's addition: the timeline of `<rsc>-xlog-loc` (the shell agent has none).
+    /// pgcrm's addition: the timeline of the position this node last published as
+    /// `<rsc>-xlog-loc` or `<rsc>-master-baseline` (the shell agent has none; those two keep
+    /// its values, so their readers are unaffected).
     pub fn attr_timeline(&self) -> String {
         format!("{}-timeline", self.ctx.resource)
     }

@@ -49,8 +49,30 @@ pub struct Owner {
     pub name: String,
     pub uid: libc::uid_t,
     pub gid: libc::gid_t,
-    pub groups: Vec<libc::gid_t>,
     pub home: String,
+}
+
+impl Owner {
+    /// The user's supplementary groups, for a child run as this user (computed only then:
+    /// the group database walks every NSS source, loading libnss modules, a cost a monitor,
+    /// which runs no program, must not pay).
+    pub fn groups(&self) -> Vec<libc::gid_t> {
+        let mut groups = vec![0 as libc::gid_t; 256];
+        if let Ok(cname) = CString::new(self.name.as_str()) {
+            let mut n = groups.len() as libc::c_int;
+            // SAFETY: groups has room for n entries; cname is NUL-terminated.
+            let rc = unsafe {
+                libc::getgrouplist(cname.as_ptr(), self.gid, groups.as_mut_ptr(), &mut n)
+            };
+            groups.truncate(if rc < 0 { 0 } else { n as usize });
+        } else {
+            groups.clear();
+        }
+        if groups.is_empty() {
+            groups.push(self.gid);
+        }
+        groups
+    }
 }
 
 /// Looks up `name` in the password database (getpwnam_r, no fork of `id`).
@@ -76,19 +98,10 @@ pub fn lookup_user(name: &str) -> Option<Owner> {
     let home = unsafe { std::ffi::CStr::from_ptr(pw.pw_dir) }
         .to_string_lossy()
         .into_owned();
-    let mut groups = vec![0 as libc::gid_t; 256];
-    let mut n = groups.len() as libc::c_int;
-    // SAFETY: groups has room for n entries.
-    let rc = unsafe { libc::getgrouplist(cname.as_ptr(), pw.pw_gid, groups.as_mut_ptr(), &mut n) };
-    groups.truncate(if rc < 0 { 0 } else { n as usize });
-    if groups.is_empty() {
-        groups.push(pw.pw_gid);
-    }
     Some(Owner {
         name: name.to_string(),
         uid: pw.pw_uid,
         gid: pw.pw_gid,
-        groups,
         home,
     })
 }
@@ -118,6 +131,15 @@ pub fn postmaster_pid(pgdata: &str) -> Option<i32> {
         // no /proc entry: the process is gone
         Err(_) => None,
     }
+}
+
+/// The first socket directory of the server running from `pgdata`, from its `postmaster.pid`
+/// (fifth line, written once the socket exists): where it really listens, whatever include
+/// files or `-c` options set, and cheaper than reading postgresql.conf on every monitor.
+pub fn socket_dir_from_pid(pgdata: &str) -> Option<String> {
+    let text = std::fs::read_to_string(Path::new(pgdata).join("postmaster.pid")).ok()?;
+    let dir = text.lines().nth(4)?.trim();
+    dir.starts_with('/').then(|| dir.to_string())
 }
 
 pub fn is_running(pgdata: &str) -> bool {
@@ -174,7 +196,7 @@ pub fn run_as(
         .stderr(Stdio::piped());
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 && owner.uid != 0 {
-        let (uid, gid, groups) = (owner.uid, owner.gid, owner.groups.clone());
+        let (uid, gid, groups) = (owner.uid, owner.gid, owner.groups());
         // SAFETY: only async-signal-safe calls (setgroups, setgid, setuid) run in the child;
         // the group list was computed before the fork.
         unsafe {
@@ -245,10 +267,11 @@ pub fn socket_dir_from_config(config: &str) -> Option<String> {
     let text = std::fs::read_to_string(config).ok()?;
     let mut found = None;
     for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        let Some(rest) = line.strip_prefix("unix_socket_directories") else {
+        // the name first: a monitor reads this file (~800 lines, nearly all comments) each time
+        let Some(rest) = line.trim_start().strip_prefix("unix_socket_directories") else {
             continue;
         };
+        let rest = rest.split('#').next().unwrap_or("");
         let value = rest.trim_start().trim_start_matches('=').trim();
         let value = value.trim_matches('\'');
         if let Some(first) = value.split(',').next().map(str::trim) {
@@ -438,19 +461,30 @@ pub struct Position {
     pub lsn: u64,
 }
 
-/// Is `mine` the newest of `all` (which includes it)? Timelines first, as PAF compares: a
-/// position on an older timeline may be numerically larger and still be history the newer
-/// timeline forked away from (transactions of a failed primary that no standby received).
-/// When a node does not publish its timeline (an older agent), positions alone decide.
+/// Orders two nodes' data as PAF does: by timeline first, and by WAL position only on the
+/// same timeline. A position on an older timeline may be numerically larger and still be
+/// history the newer timeline forked away from (transactions of a failed primary that no
+/// standby received): it is older data, never newer. When either side's timeline is
+/// unknown (PostgreSQL before 10, a node that published none), positions alone decide, as
+/// the shell agent compares them.
+pub fn compare(a: Position, b: Position) -> std::cmp::Ordering {
+    match (a.tli, b.tli) {
+        (Some(ta), Some(tb)) => ta.cmp(&tb).then(a.lsn.cmp(&b.lsn)),
+        _ => a.lsn.cmp(&b.lsn),
+    }
+}
+
+/// Is `mine` the newest of `all` (which includes it)? [`compare`], with one rule for the
+/// whole set: timelines count only when every node published one (else a node without a
+/// timeline could rank both above and below the same other node).
 pub fn is_newest(mine: Position, all: &[Position]) -> bool {
     let with_tli = mine.tli.is_some() && all.iter().all(|p| p.tli.is_some());
-    all.iter().all(|p| {
-        if with_tli {
-            (mine.tli, mine.lsn) >= (p.tli, p.lsn)
-        } else {
-            mine.lsn >= p.lsn
-        }
-    })
+    let strip = |p: Position| Position {
+        tli: p.tli.filter(|_| with_tli),
+        lsn: p.lsn,
+    };
+    all.iter()
+        .all(|p| compare(strip(mine), strip(*p)) != std::cmp::Ordering::Less)
 }
 
 /// `path` inside `dir`.
@@ -482,6 +516,26 @@ mod tests {
     }
 
     #[test]
+    fn newest_of_three_nodes() {
+        // the 3-node election with no primary (have_master_right): node1 kept writing on
+        // timeline 2 after node2 was promoted to timeline 3 (forked away), node3 followed
+        // node2 and received a little less than node2
+        let p = |tli: Option<u32>, lsn: u64| Position { tli, lsn };
+        let forked = p(Some(2), 0x5000_0000);
+        let newest = p(Some(3), 0x3000_0000);
+        let behind = p(Some(3), 0x2F00_0000);
+        let all = [forked, newest, behind];
+        assert!(is_newest(newest, &all));
+        assert!(!is_newest(forked, &all) && !is_newest(behind, &all));
+        // a node behind on timeline, below the fork point: older too
+        let all = [p(Some(2), 0x1000_0000), newest, behind];
+        assert!(is_newest(newest, &all) && !is_newest(all[0], &all));
+        // one node without a timeline: positions alone, for everyone (no mixed rules)
+        let all = [p(None, 0x5000_0000), newest, behind];
+        assert!(is_newest(all[0], &all) && !is_newest(newest, &all));
+    }
+
+    #[test]
     fn lsn_compare_as_numbers() {
         // lexically "9/0" > "10/0"; as numbers it is older
         assert!(parse_lsn("9/0").unwrap() < parse_lsn("10/0").unwrap());
@@ -492,6 +546,29 @@ mod tests {
         assert_eq!(parse_lsn_attr("0000000A00000001"), Some((10 << 32) | 1));
         assert_eq!(parse_lsn_attr("xyz"), None);
         assert_eq!(parse_lsn("nope"), None);
+    }
+
+    #[test]
+    fn socket_directory_from_the_lock_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        assert_eq!(socket_dir_from_pid(d), None);
+        let pid = dir.path().join("postmaster.pid");
+        // a server still starting has not written the socket line yet
+        std::fs::write(&pid, format!("269\n{d}\n1795617022\n5432\n")).unwrap();
+        assert_eq!(socket_dir_from_pid(d), None);
+        std::fs::write(
+            &pid,
+            format!("269\n{d}\n1795617022\n5432\n/var/run/postgresql\n*\n  2168\nready   \n"),
+        )
+        .unwrap();
+        assert_eq!(
+            socket_dir_from_pid(d).as_deref(),
+            Some("/var/run/postgresql")
+        );
+        // unix_socket_directories = '': TCP only
+        std::fs::write(&pid, format!("269\n{d}\n1795617022\n5432\n\n*\n")).unwrap();
+        assert_eq!(socket_dir_from_pid(d), None);
     }
 
     #[test]

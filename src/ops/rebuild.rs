@@ -1310,7 +1310,7 @@ fn command_as(owner: &agent_pg::Owner, program: &Path, args: &[String]) -> Comma
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let (uid, gid, groups) = (owner.uid, owner.gid, owner.groups.clone());
+    let (uid, gid, groups) = (owner.uid, owner.gid, owner.groups());
     // SAFETY: only async-signal-safe calls (prctl, setgroups, setgid, setuid) in the child.
     unsafe {
         cmd.pre_exec(move || {
