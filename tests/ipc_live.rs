@@ -624,41 +624,46 @@ fn errors_an_operator_meets() {
 #[test]
 fn timeout_and_daemon_death() {
     if !lab() || std::env::var("PGCRM_IPC_DISRUPT").as_deref() != Ok("1") {
-        println!("skipped: needs PGCRM_IPC_DISRUPT=1 (stops and kills pacemaker-attrd)");
+        println!("skipped: needs PGCRM_IPC_DISRUPT=1 (stops and kills pacemaker-schedulerd)");
         return;
     }
+    // The daemon stopped and killed is the scheduler of a node that is not the DC: it is
+    // idle there, and pacemakerd respawns it without any resource noticing (attrd would
+    // fail the monitors that set attributes meanwhile, e.g. ocf:pacemaker:ping's).
+    // A harmless request: the scheduler acks a controller "hello" and ignores it.
+    let hello = r#"<create_request_adv t="pe" subt="request" crm_task="hello" reference="pgcrm-ipc-test-1" crm_sys_to="pengine" crm_sys_from="pgcrm"/>"#;
+    let open = || pgcrm::ipc::Connection::connect("pengine", 128 * 1024, T).unwrap();
     // a stopped daemon: timeout, exit 124
-    let mut attrd = AttrdClient::connect(T).unwrap();
-    let pid = attrd.connection().server_credentials().pid;
-    attrd.set_timeout(Duration::from_secs(1));
+    let mut conn = open();
+    let pid = conn.server_credentials().pid;
     // SAFETY: signalling the daemon behind our own connection, by its pid.
     unsafe { libc::kill(pid, libc::SIGSTOP) };
     let t0 = Instant::now();
-    let e = attrd.query("pgcrm-ipc-test-attr", None).unwrap_err();
+    let e = conn.request(hello, Duration::from_secs(1)).unwrap_err();
     unsafe { libc::kill(pid, libc::SIGCONT) };
     assert!(matches!(e, IpcError::Timeout { .. }), "{e}");
     assert_eq!(e.exit_code(), 124);
     assert!(t0.elapsed() < Duration::from_secs(3));
     println!("{e}");
-    // a daemon that dies mid-request: disconnected, exit 102
-    let mut attrd = AttrdClient::connect(T).unwrap();
-    let pid = attrd.connection().server_credentials().pid;
+    // a daemon that dies mid-request: disconnected at once, exit 102
+    let mut conn = open();
+    let pid = conn.server_credentials().pid;
     unsafe { libc::kill(pid, libc::SIGSTOP) };
     let killer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
         unsafe { libc::kill(pid, libc::SIGKILL) };
     });
     let t0 = Instant::now();
-    let e = attrd.query("pgcrm-ipc-test-attr", None).unwrap_err();
+    let e = conn.request(hello, T).unwrap_err();
     killer.join().unwrap();
     assert!(matches!(e, IpcError::Disconnected { .. }), "{e}");
     assert_eq!(e.exit_code(), 102);
-    assert!(t0.elapsed() < Duration::from_secs(5));
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
     println!("{e}");
-    // pacemakerd respawns attrd
-    eventually("attrd back", || {
-        AttrdClient::connect(T)
-            .and_then(|mut a| a.query("x", None))
+    // pacemakerd respawns the scheduler
+    eventually("pacemaker-schedulerd back", || {
+        pgcrm::ipc::Connection::connect("pengine", 128 * 1024, T)
+            .and_then(|mut c| c.request(hello, T))
             .map(|_| ())
             .map_err(|e| e.to_string())
     });
