@@ -4,7 +4,7 @@
 
 use super::{print_out, CommandContext, CommandError, CommandResult};
 use pgcrm::ops::rebuild::{
-    self, LocalCall, LocalLine, Method, Observer, PgAccess, RebuildPlan, Remote, Request, Step,
+    self, LocalLine, Method, Observer, PgAccess, RebuildPlan, Remote, Request, Step,
 };
 use pgcrm::ops::wait::Action;
 use pgcrm::pg::target::{ConfigFile, PgEnv};
@@ -209,18 +209,6 @@ fn local_step(args: &Args) -> CommandResult {
     std::io::stdin()
         .read_to_string(&mut input)
         .map_err(|e| pgcrm::Error::Usage(format!("--local-step: cannot read the job: {e}")))?;
-    let call: LocalCall = serde_json::from_str(&input).map_err(|e| {
-        pgcrm::Error::Usage(format!(
-            "--local-step: not a job ({e}); it is only for rebuild-standby --ssh"
-        ))
-    })?;
-    if call.job.node != args.node {
-        return Err(pgcrm::Error::Usage(format!(
-            "--local-step: the job is for {}, not {}",
-            call.job.node, args.node
-        ))
-        .into());
-    }
     let line = |l: &LocalLine| {
         let text = serde_json::to_string(l).expect("serializable") + "\n";
         let mut out = std::io::stdout().lock();
@@ -234,7 +222,7 @@ fn local_step(args: &Args) -> CommandResult {
             std::process::exit(pgcrm::error::exit::ERROR);
         }
     };
-    let result = rebuild::local_call(call, &mut |done, total| {
+    let result = rebuild::local_call(&input, &args.node, &mut |done, total| {
         line(&LocalLine::Progress { done, total })
     })?;
     line(&result);
@@ -245,36 +233,10 @@ fn remote(args: &Args) -> Result<Option<Remote>, pgcrm::Error> {
     if !args.ssh {
         return Ok(None);
     }
-    let shell = shell_words::split(&args.rsh)
-        .ok()
-        .filter(|w| !w.is_empty())
-        .ok_or_else(|| {
-            pgcrm::Error::Usage(format!(
-                "--rsh '{}' is not a command (words, quoted as in a shell)",
-                args.rsh
-            ))
-        })?;
     let pgcrm = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "pgcrm".into());
-    for (what, w) in [("this pgcrm's path", &pgcrm), ("the node name", &args.node)] {
-        if !rebuild::plain_word(w) {
-            return Err(pgcrm::Error::Usage(format!(
-                "--ssh: {what} '{w}' has characters a remote shell would split or expand; run pgcrm on {} instead",
-                args.node
-            )));
-        }
-    }
-    let resume = if args.rsh == DEFAULT_RSH {
-        " --ssh".to_string()
-    } else {
-        format!(" --ssh --rsh {}", shell_words::quote(&args.rsh))
-    };
-    Ok(Some(Remote {
-        shell,
-        pgcrm,
-        resume,
-    }))
+    Remote::new(&args.rsh, args.rsh == DEFAULT_RSH, pgcrm, &args.node).map(Some)
 }
 
 pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
@@ -308,14 +270,6 @@ pub fn run(ctx: &CommandContext, args: &Args) -> CommandResult {
             timeout: args.pg_timeout,
         },
     };
-    if let Some(r) = &args.max_rate {
-        if rebuild::parse_rate(r).is_none() {
-            return Err(pgcrm::Error::Usage(format!(
-                "--max-rate '{r}' is not a rate (kB/s as a number, or 500k, 50M)"
-            ))
-            .into());
-        }
-    }
     let cluster = ctx.cluster();
     let plan = rebuild::plan(cluster.as_ref(), &req)?;
     if plan.nothing_to_do {

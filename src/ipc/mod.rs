@@ -25,7 +25,7 @@ pub mod fencer;
 pub mod header;
 pub mod pacemakerd;
 pub mod qb;
-pub mod version;
+pub mod saved_cib;
 mod xml;
 
 pub use attrd::{AttrValue, AttrdClient};
@@ -84,10 +84,18 @@ impl Service {
         }
     }
 
-    /// The buffer size Pacemaker's own clients request from this endpoint.
+    /// The buffer size to request from this endpoint: what Pacemaker's own clients ask for,
+    /// except from the CIB manager of a cluster whose configuration is small, where the
+    /// daemons' default is enough and cheaper to set up ([`saved_cib::SavedCib`]).
     pub fn buffer_size(self) -> u32 {
         match self {
-            Service::CibRo | Service::CibRw => CIB_BUFFER_SIZE,
+            Service::CibRo | Service::CibRw => {
+                if saved_cib::local().is_some_and(saved_cib::SavedCib::small_configuration) {
+                    DEFAULT_BUFFER_SIZE
+                } else {
+                    CIB_BUFFER_SIZE
+                }
+            }
             _ => DEFAULT_BUFFER_SIZE,
         }
     }
@@ -258,7 +266,7 @@ impl IpcError {
 
 /// Refuses, before anything is sent, daemons known to speak the 3.0.1+ header: a request in
 /// 2.1's layout would be misread by them and never answered.
-fn check_layout(service: &str, local: Option<&version::LocalVersion>) -> Result<(), IpcError> {
+fn check_layout(service: &str, local: Option<&saved_cib::LocalVersion>) -> Result<(), IpcError> {
     match local {
         Some(found) if !found.version.speaks_21_layout() => Err(IpcError::VersionMismatch {
             service: service.to_owned(),
@@ -295,7 +303,7 @@ impl Connection {
     /// Connects to the endpoint `service` (an abstract socket name such as `cib_rw`),
     /// asking for a buffer of `buffer_size` bytes.
     pub fn connect(service: &str, buffer_size: u32, timeout: Duration) -> Result<Self, IpcError> {
-        check_layout(service, version::local())?;
+        check_layout(service, saved_cib::local().and_then(|s| s.version.as_ref()))?;
         Ok(Connection {
             qb: qb::QbConnection::connect(service, buffer_size, timeout)?,
             next_id: 0,
@@ -448,8 +456,8 @@ mod tests {
 
     #[test]
     fn a_newer_header_layout_is_refused_before_sending() {
-        let found = |text: &str| version::LocalVersion {
-            version: version::PacemakerVersion::parse(text).unwrap(),
+        let found = |text: &str| saved_cib::LocalVersion {
+            version: saved_cib::PacemakerVersion::parse(text).unwrap(),
             source: "dc-version in /var/lib/pacemaker/cib/cib.xml".into(),
         };
         assert!(check_layout("cib_ro", None).is_ok());

@@ -192,18 +192,10 @@ mod tests {
     //! For every rule: a state of the cluster (a fixture CIB, plus hand-built probe results
     //! for the rules that need PostgreSQL's facts) and the exit code and text together.
     use super::*;
-    use crate::cib::Cib;
     use crate::ops::problems::{self, RULES};
     use crate::ops::status::{attach_probes, report_from_cib};
     use crate::pg::{Lsn, NodeProbe, PgFacts, ReplicationRow, Slot};
-
-    fn cib(name: &str) -> Cib {
-        let path = format!(
-            "{}/tests/fixtures/cib/{name}.xml",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        Cib::parse(&std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
+    use crate::rules::fixtures::top as cib;
 
     fn primary(reps: Vec<ReplicationRow>) -> PgFacts {
         PgFacts {

@@ -484,8 +484,13 @@ pub(crate) mod fixtures {
     }
 
     pub fn runbook() -> Cib {
+        top("runbook-healthy")
+    }
+
+    /// A fixture CIB of tests/fixtures/cib/ (`runbook-healthy`, `runbook-cli-ban`...).
+    pub fn top(name: &str) -> Cib {
         let path = format!(
-            "{}/tests/fixtures/cib/runbook-healthy.xml",
+            "{}/tests/fixtures/cib/{name}.xml",
             env!("CARGO_MANIFEST_DIR")
         );
         Cib::parse(&std::fs::read_to_string(path).unwrap()).unwrap()

@@ -1,17 +1,23 @@
-//! Which Pacemaker runs the daemons of this node, known before the first request is sent.
+//! What this node's saved CIB tells the IPC client before its first request: which Pacemaker
+//! runs the daemons (the message layout to speak) and how big the configuration is (the ring
+//! buffer size to ask for).
 //!
 //! Pacemaker 3.0.1 changed the IPC message header without changing its version byte: a
 //! request in 2.1's layout is misread by a 3.0.1+ daemon (its flags land in the old
 //! `size_compressed` field, so no reply is ever sent) and the client would only see a timeout.
 //! Received messages can be told apart ([`super::header::decode`]), sent ones cannot, so the
 //! version is read first from the one local source that names it: the `dc-version` cluster
-//! property Pacemaker keeps in the CIB it saves on every node
-//! (`/var/lib/pacemaker/cib/cib.xml`, readable by root and haclient like the IPC itself).
+//! property Pacemaker keeps in the CIB it saves on every node (`/var/lib/pacemaker/cib/cib.xml`,
+//! mode 0600 hacluster: root and hacluster read it, haclient members do not).
 //!
 //! When that file cannot be read or names no version (a cluster that never elected a DC), the
 //! 2.1 layout is used and the receive-side check still reports a newer daemon. In a rolling
 //! upgrade the DC may run another release than this node; the message names where the version
 //! was read so the operator can judge.
+//!
+//! The size matters because the CIB manager creates three shared-memory rings of the size a
+//! client asks for on every connection, and a one-shot command pays for them: see
+//! [`SavedCib::small_configuration`].
 //!
 //! Pure parsing plus one bounded file read; no I/O on sockets, never prints.
 
@@ -104,21 +110,47 @@ pub fn dc_version_in(cib_text: &str) -> Option<PacemakerVersion> {
     }
 }
 
-/// Reads the version from the saved CIB at `path` (its first [`HEAD_LEN`] bytes).
-pub fn read_saved_cib(path: &str) -> Option<LocalVersion> {
+/// Saved configurations up to this size belong to clusters whose whole live CIB (status
+/// included: about twice the configuration for the runbook's cluster) fits the daemons'
+/// default 128 KiB buffer.
+pub const SMALL_CONFIGURATION: u64 = 24 * 1024;
+
+/// What the saved CIB of this node says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedCib {
+    /// The Pacemaker release of the DC that wrote it, when it names one.
+    pub version: Option<LocalVersion>,
+    /// Its size in bytes (configuration only: Pacemaker does not save the status section).
+    pub bytes: u64,
+}
+
+impl SavedCib {
+    /// True when the live CIB surely fits the daemons' default buffer, so a client can ask
+    /// for 128 KiB rings instead of the 512 KiB Pacemaker's CIB clients ask for (measured in
+    /// the lab: 0.6 ms less per connection, a sixth of a live `pgcrm status`). A reply that
+    /// outgrew the guess is still delivered: the CIB manager compresses it.
+    pub fn small_configuration(&self) -> bool {
+        self.bytes <= SMALL_CONFIGURATION
+    }
+}
+
+/// Reads the saved CIB at `path`: its size, and the version in its first [`HEAD_LEN`] bytes.
+pub fn read_saved_cib(path: &str) -> Option<SavedCib> {
     let file = std::fs::File::open(path).ok()?;
+    let bytes = file.metadata().ok()?.len();
     let mut head = Vec::new();
     file.take(HEAD_LEN).read_to_end(&mut head).ok()?;
     let text = String::from_utf8_lossy(&head);
-    dc_version_in(&text).map(|version| LocalVersion {
+    let version = dc_version_in(&text).map(|version| LocalVersion {
         version,
         source: format!("dc-version in {path}"),
-    })
+    });
+    Some(SavedCib { version, bytes })
 }
 
-/// The version of this node's Pacemaker, read once per process from [`SAVED_CIB`].
-pub fn local() -> Option<&'static LocalVersion> {
-    static LOCAL: OnceLock<Option<LocalVersion>> = OnceLock::new();
+/// This node's saved CIB, read once per process from [`SAVED_CIB`] (`None` when unreadable).
+pub fn local() -> Option<&'static SavedCib> {
+    static LOCAL: OnceLock<Option<SavedCib>> = OnceLock::new();
     LOCAL.get_or_init(|| read_saved_cib(SAVED_CIB)).as_ref()
 }
 
@@ -187,9 +219,15 @@ mod tests {
             r#"<cib><configuration><crm_config><cluster_property_set id="o"><nvpair id="o-dc" name="dc-version" value="3.0.1-abc"/></cluster_property_set></crm_config></configuration></cib>"#,
         )
         .unwrap();
-        let found = read_saved_cib(path.to_str().unwrap()).unwrap();
+        let saved = read_saved_cib(path.to_str().unwrap()).unwrap();
+        let found = saved.version.clone().unwrap();
         assert_eq!(found.version, v(3, 0, 1));
         assert!(found.source.ends_with("cib.xml"), "{}", found.source);
+        assert!(saved.small_configuration(), "{} bytes", saved.bytes);
+        std::fs::write(&path, " ".repeat(SMALL_CONFIGURATION as usize + 1)).unwrap();
+        let saved = read_saved_cib(path.to_str().unwrap()).unwrap();
+        assert_eq!(saved.version, None);
+        assert!(!saved.small_configuration());
         assert_eq!(
             read_saved_cib(dir.join("missing.xml").to_str().unwrap()),
             None
