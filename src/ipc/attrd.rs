@@ -146,11 +146,7 @@ impl AttrdClient {
     /// attrd uses when the name is unknown to it. Values already written to the CIB's status
     /// section stay there: remove the node's `node_state` from the CIB as well.
     pub fn peer_remove(&mut self, node: &str, id: Option<u32>) -> Result<(), IpcError> {
-        if node.is_empty() {
-            return Err(IpcError::InvalidRequest {
-                detail: "empty node name".into(),
-            });
-        }
+        IpcError::require_node(node)?;
         let req = Self::op("peer-remove")
             .attr("attr_host", node)
             .attr_opt("attr_host_id", id.map(|i| i.to_string()));

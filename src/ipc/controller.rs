@@ -292,11 +292,7 @@ impl ControllerClient {
     /// is not active. Returns on the controller's acknowledgement (the request has no other
     /// answer). Remove the node from the CIB too; this request does not touch the CIB.
     pub fn purge_node(&mut self, node: &str, id: Option<u32>) -> Result<(), IpcError> {
-        if node.is_empty() {
-            return Err(IpcError::InvalidRequest {
-                detail: "empty node name".into(),
-            });
-        }
+        IpcError::require_node(node)?;
         let req = purge_node_request("crmd", node, id, &self.next_ref("rm_node_cache"));
         let ack = self.conn.request(&req, self.timeout)?;
         check_ack(self.conn.service(), "rm_node_cache", &ack)

@@ -69,11 +69,7 @@ impl FencerClient {
     /// when known), as `crm_node -R` does. The fencer forgets only a peer that is not active.
     /// Returns once the local fencer has taken the request.
     pub fn purge_node(&mut self, node: &str, id: Option<u32>) -> Result<(), IpcError> {
-        if node.is_empty() {
-            return Err(IpcError::InvalidRequest {
-                detail: "empty node name".into(),
-            });
-        }
+        IpcError::require_node(node)?;
         self.counter += 1;
         let req = purge_node_request(
             "stonith-ng",

@@ -256,6 +256,16 @@ impl IpcError {
         }
     }
 
+    /// Refuses a node name the daemons could not match (the purge requests of `node delete`).
+    pub(crate) fn require_node(node: &str) -> Result<(), IpcError> {
+        if node.is_empty() {
+            return Err(IpcError::InvalidRequest {
+                detail: "empty node name".into(),
+            });
+        }
+        Ok(())
+    }
+
     pub(crate) fn protocol(service: &str, detail: impl Into<String>) -> IpcError {
         IpcError::Protocol {
             service: service.to_owned(),
