@@ -16,20 +16,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// `CRM_FEATURE_SET` sent in requests (Pacemaker 2.1.5's; daemons accept older ones).
 pub const FEATURE_SET: &str = "3.16.1";
 
-/// Builds a `create_request_adv` envelope (pure).
-pub(crate) fn crm_request(
-    origin: &str,
-    task: &str,
-    sys_to: Option<&str>,
-    host_to: Option<&str>,
-    reference: &str,
-    data: Option<Element>,
-) -> String {
-    crm_envelope(origin, task, sys_to, host_to, reference, data).build()
-}
-
-/// The `create_request_adv` envelope as an element, for requests that carry their arguments
-/// as attributes of the envelope itself (`rm_node_cache`).
+/// The `create_request_adv` envelope of a controller request (pure); `.build()` gives its
+/// text. Requests such as `rm_node_cache` add their arguments as attributes of the envelope.
 pub(crate) fn crm_envelope(
     origin: &str,
     task: &str,
@@ -191,7 +179,7 @@ impl ControllerClient {
     pub fn connect(timeout: Duration) -> Result<ControllerClient, IpcError> {
         let mut conn = Connection::open(Service::Controller, timeout)?;
         let pid = std::process::id().to_string();
-        let hello = crm_request(
+        let hello = crm_envelope(
             "create_hello_message",
             "hello",
             None,
@@ -204,7 +192,8 @@ impl ControllerClient {
                     .attr("client_name", CLIENT_NAME)
                     .attr("client_uuid", &pid),
             ),
-        );
+        )
+        .build();
         conn.send(&hello, timeout)?;
         Ok(ControllerClient {
             conn,
@@ -240,14 +229,15 @@ impl ControllerClient {
         router: Option<&str>,
         node_offline: bool,
     ) -> Result<String, IpcError> {
-        let req = crm_request(
+        let req = crm_envelope(
             "create_controller_request",
             "lrm_delete",
             Some("crmd"),
             Some(router.unwrap_or(node)),
             &self.next_ref("lrm_delete"),
             Some(lrm_delete_data(rsc, node, router, node_offline)),
-        );
+        )
+        .build();
         let reply = call_with_event_reply(
             &mut self.conn,
             "lrm_delete",
@@ -268,14 +258,15 @@ impl ControllerClient {
     /// Asks `node` (every node when `None`) to re-probe all resources (`probe_again`).
     /// Clear failures in attrd first if that is intended (as `crm_resource --refresh` does).
     pub fn reprobe(&mut self, node: Option<&str>) -> Result<String, IpcError> {
-        let req = crm_request(
+        let req = crm_envelope(
             "create_controller_request",
             "probe_again",
             Some("crmd"),
             node,
             &self.next_ref("probe_again"),
             Some(Element::new("data_for_probe_again").attr_opt("on_node", node)),
-        );
+        )
+        .build();
         let reply = call_with_event_reply(
             &mut self.conn,
             "probe_again",
@@ -300,14 +291,15 @@ impl ControllerClient {
 
     /// Pings the DC; returns its controller state (`S_IDLE`, `S_TRANSITION_ENGINE`, …).
     pub fn ping_dc(&mut self) -> Result<String, IpcError> {
-        let req = crm_request(
+        let req = crm_envelope(
             "create_controller_request",
             "ping",
             Some("dc"),
             None,
             &self.next_ref("ping"),
             None,
-        );
+        )
+        .build();
         let reply = call_with_event_reply(&mut self.conn, "ping", &req, "ping", self.timeout)?;
         let resp = xml::first_element(&reply.xml, "ping_response")
             .map_err(|e| IpcError::protocol(self.conn.service(), e))?
@@ -333,14 +325,15 @@ mod tests {
             provider: Some("heartbeat"),
             kind: "pgsql",
         };
-        let x = crm_request(
+        let x = crm_envelope(
             "create_controller_request",
             "lrm_delete",
             Some("crmd"),
             Some("node1"),
             "lrm_delete-pgcrm-1-1",
             Some(lrm_delete_data(&rsc, "node1", Some("node1"), false)),
-        );
+        )
+        .build();
         let root = xml::root(&x).unwrap();
         assert_eq!(root.name, "create_request_adv");
         assert_eq!(root.get("crm_task"), Some("lrm_delete"));

@@ -4,7 +4,7 @@
 //! Read-only by design: this module must never send `quit` (shutdown) or use a client name
 //! containing `sbd` (pacemakerd treats such clients as the SBD daemon).
 
-use super::controller::{call_with_event_reply, crm_request, reference};
+use super::controller::{call_with_event_reply, crm_envelope, reference};
 use super::xml;
 use super::{Connection, IpcError, Service};
 use std::time::Duration;
@@ -71,14 +71,15 @@ impl PacemakerdClient {
     /// Pings pacemakerd.
     pub fn ping(&mut self) -> Result<PacemakerdPing, IpcError> {
         self.counter += 1;
-        let req = crm_request(
+        let req = crm_envelope(
             "pgcrm_pacemakerd_ping",
             "ping",
             Some("pacemakerd"),
             None,
             &reference("ping", self.counter),
             None,
-        );
+        )
+        .build();
         let reply = call_with_event_reply(&mut self.conn, "ping", &req, "ping", self.timeout)?;
         parse_ping_reply(&reply.xml).map_err(|e| IpcError::protocol(self.conn.service(), e))
     }
