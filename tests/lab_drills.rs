@@ -181,6 +181,12 @@ impl Mon {
                         let mut state = line.rsplit("):").next().unwrap_or("").split_whitespace();
                         let st = state.next().unwrap_or("").to_string();
                         let on = state.next().unwrap_or("").to_string();
+                        // crm_mon lists an instance on its own line instead of in
+                        // `Promoted: [ … ]` while an action on it is pending, e.g.
+                        // `pgsql (ocf:heartbeat:pgsql): Promoted node1 (Monitoring)`
+                        if st == "Promoted" && !m.promoted.contains(&on) {
+                            m.promoted.push(on.clone());
+                        }
                         m.rsc.insert(id, (st, on));
                     }
                 }
