@@ -1,18 +1,20 @@
 //! The binary's memory allocator, chosen once per process from how it was started.
 //!
-//! - As the OCF agent (started through `.../resource.d/<provider>/<agent>`, or as
-//!   `pgcrm agent ...`): glibc's allocator. A monitor lives 2 ms and allocates little, and
-//!   mimalloc gives every size class its own fresh pages: 100 page faults of the 280 a standby
-//!   monitor takes, a tenth of its CPU (benches/agent-vs-pgsql.sh). glibc packs them together.
-//! - Every other command: mimalloc. Reading a large CIB is allocation-bound (an element tree,
-//!   then the model), and mimalloc reads the 2.6 MB one of benches/status-vs-crm_mon.sh in
-//!   30 ms where glibc takes 47.
+//! - glibc's allocator for the OCF agent (started through `.../resource.d/<provider>/<agent>`,
+//!   or as `pgcrm agent ...`) and for commands on an ordinary CIB. Such a process lives a few
+//!   milliseconds and allocates little, and mimalloc gives every size class its own fresh
+//!   pages: 100 page faults of the 280 a standby monitor takes (a tenth of its CPU,
+//!   benches/agent-vs-pgsql.sh), 100 of the 300 of a live `pgcrm status`. glibc packs them.
+//! - mimalloc when the CIB to read is large ([`LARGE_CIB`] bytes or more, by the size of the
+//!   `--cib-file`, of `CIB_file`, or of the node's saved configuration for the live cluster).
+//!   Reading it is allocation-bound (an element tree, then the model): mimalloc reads the
+//!   2.6 MB CIB of benches/status-vs-crm_mon.sh in 27 ms where glibc takes 45.
 //!
-//! The choice is made from `argv` by a function glibc calls before `main` (its `.init_array`
-//! entries receive argc, argv and envp), and only while nothing has been allocated yet: the
-//! first allocation settles the choice for good (mimalloc if nothing chose before), so every
-//! block is always freed by the allocator that gave it. Other C libraries, or a future
-//! allocation made before the choice, therefore only lose the optimisation, never safety.
+//! The choice is made from argv and the environment by a function glibc calls before `main`
+//! (its `.init_array` entries receive argc, argv and envp), and only while nothing has been
+//! allocated yet: the first allocation settles the choice for good (mimalloc if nothing chose
+//! before), so every block is always freed by the allocator that gave it. An allocation made
+//! before the choice would only lose the optimisation, never safety.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -85,6 +87,13 @@ unsafe impl GlobalAlloc for ProcessAllocator {
     }
 }
 
+/// CIBs from this size on are read with mimalloc (a saved configuration this large means a
+/// live CIB at least twice as large: the status section is not saved).
+const LARGE_CIB: i64 = 128 * 1024;
+
+/// Where Pacemaker saves the configuration (`pgcrm::ipc::saved_cib::SAVED_CIB`).
+const SAVED_CIB: &std::ffi::CStr = c"/var/lib/pacemaker/cib/cib.xml";
+
 /// True when these arguments start the OCF agent (see `cli::agent::from_argv0`).
 fn starts_the_agent(argv0: &[u8], argv1: Option<&[u8]>) -> bool {
     let mut dirs = argv0.rsplit(|&b| b == b'/');
@@ -93,30 +102,76 @@ fn starts_the_agent(argv0: &[u8], argv1: Option<&[u8]>) -> bool {
     dirs.next() == Some(b"resource.d".as_slice()) || argv1 == Some(b"agent".as_slice())
 }
 
-/// Called by glibc before `main` with the process's arguments (no allocation here).
+/// The size of a file, or `None` (one `stat`, no allocation).
+fn file_size(path: &std::ffi::CStr) -> Option<i64> {
+    // SAFETY: stat writes into a zeroed struct we own; path is NUL-terminated.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        (libc::stat(path.as_ptr(), &mut st) == 0).then_some(st.st_size)
+    }
+}
+
+/// Called by glibc before `main` with the process's arguments and environment; allocates
+/// nothing.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 extern "C" fn choose_from_argv(
     argc: libc::c_int,
     argv: *const *const libc::c_char,
-    _envp: *const *const libc::c_char,
+    envp: *const *const libc::c_char,
 ) {
+    use std::ffi::CStr;
     if argc < 1 || argv.is_null() {
         return;
     }
-    // SAFETY: glibc passes the process's argv: argc valid NUL-terminated strings.
-    let arg = |i: isize| unsafe {
-        let p = *argv.offset(i);
-        (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_bytes())
-    };
-    let Some(argv0) = arg(0) else { return };
-    let argv1 = if argc > 1 { arg(1) } else { None };
-    let wanted = if starts_the_agent(argv0, argv1) {
+    // SAFETY: glibc passes argc valid NUL-terminated strings, and a NULL-terminated envp.
+    let args = (0..argc as isize)
+        .map(|i| unsafe { *argv.offset(i) })
+        .take_while(|p| !p.is_null())
+        .map(|p| unsafe { CStr::from_ptr(p) });
+    let env = (0..)
+        .map(|i| unsafe { *envp.offset(i) })
+        .take_while(|p| !envp.is_null() && !p.is_null())
+        .map(|p| unsafe { CStr::from_ptr(p) });
+    let mut args = args.peekable();
+    let Some(argv0) = args.next() else { return };
+    let argv1 = args.peek().map(|a| a.to_bytes());
+    let wanted = if starts_the_agent(argv0.to_bytes(), argv1) {
         SYSTEM
     } else {
-        MIMALLOC
+        let cib = cib_file_argument(args).or_else(|| cib_file_variable(env));
+        match file_size(cib.unwrap_or(SAVED_CIB)) {
+            Some(size) if size >= LARGE_CIB => MIMALLOC,
+            _ => SYSTEM,
+        }
     };
     // fails (keeping mimalloc) when something allocated first
     let _ = CHOICE.compare_exchange(UNDECIDED, wanted, Ordering::Relaxed, Ordering::Relaxed);
+}
+
+/// The path given to `--cib-file` (as `--cib-file PATH` or `--cib-file=PATH`).
+fn cib_file_argument<'a>(
+    mut args: impl Iterator<Item = &'a std::ffi::CStr>,
+) -> Option<&'a std::ffi::CStr> {
+    while let Some(arg) = args.next() {
+        let bytes = arg.to_bytes_with_nul();
+        if bytes == b"--cib-file\0" {
+            return args.next();
+        }
+        if let Some(path) = bytes.strip_prefix(b"--cib-file=") {
+            return std::ffi::CStr::from_bytes_with_nul(path).ok();
+        }
+    }
+    None
+}
+
+/// The value of Pacemaker's `CIB_file` variable.
+fn cib_file_variable<'a>(
+    mut env: impl Iterator<Item = &'a std::ffi::CStr>,
+) -> Option<&'a std::ffi::CStr> {
+    env.find_map(|var| {
+        let value = var.to_bytes_with_nul().strip_prefix(b"CIB_file=")?;
+        std::ffi::CStr::from_bytes_with_nul(value).ok()
+    })
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -154,6 +209,27 @@ mod tests {
         for (argv0, argv1) in no {
             assert!(!starts_the_agent(argv0, argv1), "{argv0:?} {argv1:?}");
         }
+    }
+
+    #[test]
+    fn the_cib_to_read_is_found_in_arguments_or_environment() {
+        let args = [c"status", c"--cib-file", c"/x/cib.xml"];
+        assert_eq!(cib_file_argument(args.into_iter()), Some(c"/x/cib.xml"));
+        let args = [c"--output", c"json", c"--cib-file=/y.xml", c"status"];
+        assert_eq!(cib_file_argument(args.into_iter()), Some(c"/y.xml"));
+        assert_eq!(
+            cib_file_argument([c"status", c"--cib-file"].into_iter()),
+            None
+        );
+        let env = [c"PATH=/bin", c"CIB_file=/z.xml"];
+        assert_eq!(cib_file_variable(env.into_iter()), Some(c"/z.xml"));
+        assert_eq!(cib_file_variable([c"CIB_FILE=/no"].into_iter()), None);
+        assert_eq!(
+            SAVED_CIB.to_str().unwrap(),
+            pgcrm::ipc::saved_cib::SAVED_CIB
+        );
+        assert!(file_size(c"/nonexistent/cib.xml").is_none());
+        assert!(file_size(c"/proc/self/exe").is_some_and(|n| n > 0));
     }
 
     #[test]

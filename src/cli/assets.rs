@@ -39,22 +39,34 @@ fn write_assets(dir: &Path) -> std::io::Result<()> {
     }
     let man = dir.join("man");
     std::fs::create_dir_all(&man)?;
-    let cmd = Cli::command();
-    write_man(&cmd, "pgcrm", &man)?;
+    let mut cmd = Cli::command();
+    // Subcommands' arguments are deferred until built (`defer` in cli/mod.rs); building also
+    // gives each page the global options, and adds clap's `help` subcommands (no page).
+    cmd.build();
+    write_man(&cmd, "pgcrm", "pgcrm", &man)?;
     Ok(())
 }
 
 /// One page per command and subcommand: pgcrm.1, pgcrm-status.1...
-fn write_man(cmd: &clap::Command, name: &str, dir: &Path) -> std::io::Result<()> {
+fn write_man(cmd: &clap::Command, name: &str, bin_name: &str, dir: &Path) -> std::io::Result<()> {
     let cmd = cmd
         .clone()
         .name(name.to_string())
-        .bin_name(name.replace('-', " "));
+        .bin_name(bin_name.to_string());
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut buf)?;
     std::fs::write(dir.join(format!("{name}.1")), buf)?;
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        write_man(sub, &format!("{name}-{}", sub.get_name()), dir)?;
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        let sub_name = sub.get_name();
+        write_man(
+            sub,
+            &format!("{name}-{sub_name}"),
+            &format!("{bin_name} {sub_name}"),
+            dir,
+        )?;
     }
     Ok(())
 }

@@ -11,6 +11,8 @@ pub struct Args {
 }
 
 #[derive(Debug, clap::Subcommand)]
+// arguments are built only for the subcommand given (see `Command` in cli/mod.rs)
+#[command(defer = true)]
 pub enum Action {
     /// Print one attribute's value (like crm_attribute -G -q); exit 105 when it is not set
     ///

@@ -19,6 +19,8 @@ pub struct Args {
 }
 
 #[derive(Debug, clap::Subcommand)]
+// arguments are built only for the subcommand given (see `Command` in cli/mod.rs)
+#[command(defer = true)]
 pub enum ConfigCommand {
     /// Print the configuration as `crm configure show` does (roles as Promoted/Unpromoted)
     Show(ShowArgs),

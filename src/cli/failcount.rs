@@ -15,6 +15,8 @@ pub struct Args {
 }
 
 #[derive(Debug, Subcommand)]
+// arguments are built only for the subcommand given (see `Command` in cli/mod.rs)
+#[command(defer = true)]
 pub enum FailcountCommand {
     /// List fail counts, one line per resource, node, operation and interval
     Show {

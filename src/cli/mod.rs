@@ -89,7 +89,11 @@ pub enum OutputFormat {
     Json,
 }
 
+/// Every command starts by parsing its arguments, and building clap's definition of the whole
+/// command line took 0.4 ms, a sixth of a live `pgcrm status`: `defer` builds the arguments of
+/// the subcommand given only (help, completions and man pages build them all).
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Show the cluster as `crm_mon -1 -Afr` does, plus the PostgreSQL view
     Status(status::Args),
@@ -108,7 +112,7 @@ pub enum Command {
     Maintenance(node::MaintenanceArgs),
     /// Read one cluster property or node attribute (like crm_attribute -G)
     Attribute(attribute::Args),
-    /// Bring a failed old primary back as a streaming standby, in one resumable run
+    /// Bring a failed old primary (or a broken standby) back as a streaming standby
     RebuildStandby(rebuild_standby::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(completions::Args),

@@ -28,6 +28,8 @@ pub enum OnOff {
 }
 
 #[derive(Debug, Subcommand)]
+// arguments are built only for the subcommand given (see `Command` in cli/mod.rs)
+#[command(defer = true)]
 pub enum NodeCommand {
     /// List the nodes: state, DC, resources running, roles of promotable clones
     List,
@@ -80,7 +82,7 @@ pub enum NodeCommand {
     },
 }
 
-/// `pgcrm maintenance on|off`.
+// `pgcrm maintenance on|off` (a plain comment: clap would take a doc comment as its help).
 #[derive(Debug, clap::Args)]
 pub struct MaintenanceArgs {
     /// on: the cluster stops monitoring, starting and stopping every resource; off: it

@@ -39,6 +39,8 @@ impl RoleArg {
 }
 
 #[derive(Debug, Subcommand)]
+// arguments are built only for the subcommand given (see `Command` in cli/mod.rs)
+#[command(defer = true)]
 pub enum ResourceCommand {
     /// List every resource and where it runs, like crm_resource --list
     List,

@@ -53,7 +53,8 @@ pub struct Args {
     pub config: PathBuf,
 }
 
-/// Where the rules learn what the resource agents accept (`verify`, `config load`).
+// Where the rules learn what the resource agents accept (`verify`, `config load`). A plain
+// comment: clap would take a doc comment as the help of every command that flattens this.
 #[derive(Debug, clap::Args)]
 pub struct AgentArgs {
     /// Do not run the installed agents' meta-data; use pgcrm's built-in knowledge of
