@@ -950,8 +950,8 @@ unsafe impl Send for Transport {}
 
 /// One libqb client connection (blocking, every wait bounded by a deadline).
 pub struct QbConnection {
-    // field order matters: the transport (rings) is dropped before the setup socket closes
-    transport: Transport,
+    /// Dropped by hand, first (see `Drop`).
+    transport: std::mem::ManuallyDrop<Transport>,
     setup: OwnedFd,
     service: String,
     max_msg_size: u32,
@@ -1072,7 +1072,7 @@ impl QbConnection {
             }
         };
         Ok(QbConnection {
-            transport,
+            transport: std::mem::ManuallyDrop::new(transport),
             setup,
             service: service.to_owned(),
             max_msg_size: max,
@@ -1098,7 +1098,7 @@ impl QbConnection {
 
     /// The transport in use.
     pub fn transport(&self) -> TransportKind {
-        match self.transport {
+        match *self.transport {
             Transport::Shm { .. } => TransportKind::SharedMemory,
             Transport::Socket(_) => TransportKind::Socket,
         }
@@ -1145,7 +1145,7 @@ impl QbConnection {
             });
         }
         loop {
-            let sent = match &self.transport {
+            let sent = match &*self.transport {
                 Transport::Shm { request, .. } => {
                     let fc = request.flow_control();
                     if fc > 0 && fc <= 1 {
@@ -1196,7 +1196,7 @@ impl QbConnection {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        if let Transport::Shm { .. } = self.transport {
+        if let Transport::Shm { .. } = *self.transport {
             // one notification byte per request chunk, after the semaphore post
             send_all(self.setup.as_raw_fd(), b"~", deadline).map_err(|e| {
                 match e.raw_os_error() {
@@ -1215,7 +1215,7 @@ impl QbConnection {
             let slice = deadline
                 .saturating_duration_since(Instant::now())
                 .min(SLICE);
-            match &self.transport {
+            match &*self.transport {
                 Transport::Shm { response, .. } => {
                     let got = response
                         .sem()
@@ -1282,7 +1282,7 @@ impl QbConnection {
             let slice = deadline
                 .saturating_duration_since(Instant::now())
                 .min(SLICE);
-            match &self.transport {
+            match &*self.transport {
                 Transport::Shm { event, .. } => {
                     if event.sem().try_wait() {
                         let chunk = event.read_chunk(max).map_err(|e| self.ring_error(e))?;
@@ -1344,6 +1344,11 @@ impl QbConnection {
 
 impl Drop for QbConnection {
     fn drop(&mut self) {
+        // The rings are unmapped before the daemon hears that we are gone: the daemon then
+        // holds the last reference to their files and frees them (its work on a disconnect
+        // anyway), instead of this short-lived client, a twentieth of an agent monitor's CPU.
+        // SAFETY: dropped exactly once, here, and never used again.
+        unsafe { std::mem::ManuallyDrop::drop(&mut self.transport) };
         // SAFETY: shutting down our own socket; the fd is closed when `setup` drops.
         unsafe { libc::shutdown(self.setup.as_raw_fd(), libc::SHUT_RDWR) };
     }
