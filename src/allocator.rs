@@ -123,14 +123,15 @@ extern "C" fn choose_from_argv(
     if argc < 1 || argv.is_null() {
         return;
     }
-    // SAFETY: glibc passes argc valid NUL-terminated strings, and a NULL-terminated envp.
+    // SAFETY: glibc passes argc valid NUL-terminated strings, and a NULL-terminated envp;
+    // neither is read past its end nor when NULL.
     let args = (0..argc as isize)
         .map(|i| unsafe { *argv.offset(i) })
         .take_while(|p| !p.is_null())
         .map(|p| unsafe { CStr::from_ptr(p) });
     let env = (0..)
-        .map(|i| unsafe { *envp.offset(i) })
-        .take_while(|p| !envp.is_null() && !p.is_null())
+        .map_while(|i| (!envp.is_null()).then(|| unsafe { *envp.offset(i) }))
+        .take_while(|p| !p.is_null())
         .map(|p| unsafe { CStr::from_ptr(p) });
     let mut args = args.peekable();
     let Some(argv0) = args.next() else { return };

@@ -157,6 +157,30 @@ fn cib_whole_query_matches_cibadmin() {
 }
 
 #[test]
+fn cib_reader_without_sign_on_matches_cibadmin() {
+    if target().is_none() {
+        return;
+    }
+    // what `pgcrm status` and the agent use: no `register` round trip
+    let mut reader = CibClient::connect_reader(T).unwrap();
+    assert_eq!(reader.client_id(), "");
+    eventually("reader's whole CIB equals cibadmin -Q", || {
+        let ours = reader.query(Scope::Whole).map_err(|e| e.to_string())?;
+        let (rc, theirs) = tool("cibadmin", &["-Q"]);
+        if rc != 0 {
+            return Err(format!("cibadmin rc {rc}"));
+        }
+        if canonical(&ours.xml) != canonical(&theirs) {
+            return Err("content differs".into());
+        }
+        Ok(())
+    });
+    // several requests on the same connection, and the section scope too
+    let nodes = reader.query(Scope::Section("nodes")).unwrap();
+    assert!(nodes.xml.starts_with("<nodes"), "{}", nodes.xml);
+}
+
+#[test]
 fn cib_section_and_xpath_match_cibadmin() {
     if target().is_none() {
         return;

@@ -46,8 +46,7 @@ impl ClusterIo {
     /// forgets it).
     fn view(&mut self) -> Result<&(Cib, ClusterState), String> {
         if self.view.is_none() {
-            let mut c = CibClient::connect(CibChannel::ReadOnly, self.timeout())
-                .map_err(|e| e.to_string())?;
+            let mut c = CibClient::connect_reader(self.timeout()).map_err(|e| e.to_string())?;
             let reply = c.query(Scope::Whole).map_err(|e| e.to_string())?;
             let cib = Cib::parse(&reply.xml).map_err(|e| format!("the live CIB: {e}"))?;
             let st = state::derive(&cib);

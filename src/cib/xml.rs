@@ -275,9 +275,9 @@ fn start_element(
     Ok(element)
 }
 
-/// Moves `from[start..]` into a new vector whose capacity is a power of two, as vectors grown
-/// one push at a time have: a short-lived process then touches few of the allocator's size
-/// classes (exact sizes spread a small CIB over many of them, each a fresh page to fault in).
+/// Moves `from[start..]` into a new vector whose capacity is a power of two: the capacity one
+/// push at a time would have reached, without the copies on the way (exact sizes would
+/// spread a small CIB over more of mimalloc's size classes, each a fresh page to fault in).
 fn moved_out<T>(from: &mut Vec<T>, start: usize) -> Vec<T> {
     let n = from.len() - start;
     if n == 0 {

@@ -42,7 +42,7 @@ impl Cluster for LiveCluster {
     }
 
     fn query_cib(&self) -> Result<Cib> {
-        let mut client = CibClient::connect(CibChannel::ReadOnly, self.timeout)?;
+        let mut client = CibClient::connect_reader(self.timeout)?;
         let reply = client.query(Scope::Whole)?;
         Cib::parse(&reply.xml).map_err(|e| e.in_document("the live CIB"))
     }

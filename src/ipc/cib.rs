@@ -295,6 +295,21 @@ impl CibClient {
         })
     }
 
+    /// Connects to `cib_ro` for synchronous reads only, without signing on. The CIB
+    /// manager answers `register` with nothing but the client id, which only asynchronous
+    /// calls and notifications use, and fills in the id and name of every request itself:
+    /// a reader saves that round trip (0.1 ms of a live `pgcrm status`). Such a client has
+    /// no [`CibClient::client_id`].
+    pub fn connect_reader(timeout: Duration) -> Result<CibClient, IpcError> {
+        Ok(CibClient {
+            conn: Connection::open(Service::CibRo, timeout)?,
+            channel: CibChannel::ReadOnly,
+            token: String::new(),
+            call_id: 0,
+            timeout,
+        })
+    }
+
     /// Changes the timeout of later requests (writes wait for a corosync round trip).
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.timeout = timeout;
@@ -327,7 +342,12 @@ impl CibClient {
         let mut e = Element::new("cib_command")
             .attr("__name__", "cib_command")
             .attr("t", "cib")
-            .attr("cib_async_id", &self.token)
+            .attr_opt("cib_async_id", Some(&self.token).filter(|t| !t.is_empty()))
+            // a reader never signed on: name it here, as `register` would have
+            .attr_opt(
+                "cib_clientname",
+                self.token.is_empty().then_some(CLIENT_NAME),
+            )
             .attr("cib_op", op)
             .attr_opt("cib_section", section)
             .attr("cib_callid", self.call_id.to_string())
