@@ -94,12 +94,18 @@ const LARGE_CIB: i64 = 128 * 1024;
 /// Where Pacemaker saves the configuration (`pgcrm::ipc::saved_cib::SAVED_CIB`).
 const SAVED_CIB: &std::ffi::CStr = c"/var/lib/pacemaker/cib/cib.xml";
 
-/// True when these arguments start the OCF agent (see `cli::agent::from_argv0`).
-fn starts_the_agent(argv0: &[u8], argv1: Option<&[u8]>) -> bool {
+/// True when the program was started through an OCF provider directory,
+/// `.../resource.d/<provider>/<agent>`: Pacemaker running the agent.
+pub fn is_ocf_agent_path(argv0: &[u8]) -> bool {
     let mut dirs = argv0.rsplit(|&b| b == b'/');
     let _agent = dirs.next();
     let _provider = dirs.next();
-    dirs.next() == Some(b"resource.d".as_slice()) || argv1 == Some(b"agent".as_slice())
+    dirs.next() == Some(b"resource.d".as_slice())
+}
+
+/// True when these arguments start the OCF agent (see `cli::agent::from_argv0`).
+fn starts_the_agent(argv0: &[u8], argv1: Option<&[u8]>) -> bool {
+    is_ocf_agent_path(argv0) || argv1 == Some(b"agent".as_slice())
 }
 
 /// The size of a file, or `None` (one `stat`, no allocation).

@@ -115,14 +115,10 @@ fn install(dir: &Path) -> i32 {
 /// <agent>`, Pacemaker's way of running an agent), it is the agent: the action is the first
 /// argument. Returns the exit code then, `None` for a normal `pgcrm` invocation.
 pub fn from_argv0() -> Option<i32> {
+    use std::os::unix::ffi::OsStrExt;
     let mut args = std::env::args_os();
     let argv0 = PathBuf::from(args.next()?);
-    let is_agent = argv0
-        .parent()
-        .and_then(Path::parent)
-        .and_then(Path::file_name)
-        .is_some_and(|d| d == "resource.d");
-    if !is_agent {
+    if !crate::allocator::is_ocf_agent_path(argv0.as_os_str().as_bytes()) {
         return None;
     }
     let action = args
