@@ -17,8 +17,8 @@
 //! `tests/lab/pgcrm-lab exec node1 env PGCRM_IPC_TARGET=lab target/debug/deps/ipc_live-* --test-threads=1`
 
 use pgcrm::ipc::{
-    AttrdClient, CibChannel, CibClient, ControllerClient, FencerClient, IpcError, LrmResource,
-    NotifyKind, PacemakerdClient, QueryOptions, Scope, WriteOptions,
+    AttrdClient, CibChannel, CibClient, CibQueryResult, ControllerClient, FencerClient, IpcError,
+    LrmResource, NotifyKind, PacemakerdClient, QueryOptions, Scope, WriteOptions,
 };
 use quick_xml::events::Event;
 use std::process::Command;
@@ -128,6 +128,19 @@ fn local_node() -> String {
     out.trim().to_owned()
 }
 
+/// The whole CIB read by `client`, when it is what `cibadmin -Q` prints.
+fn whole_cib_as_cibadmin_shows_it(client: &mut CibClient) -> Result<CibQueryResult, String> {
+    let ours = client.query(Scope::Whole).map_err(|e| e.to_string())?;
+    let (rc, theirs) = tool("cibadmin", &["-Q"]);
+    if rc != 0 {
+        return Err(format!("cibadmin rc {rc}"));
+    }
+    if canonical(&ours.xml) != canonical(&theirs) {
+        return Err("content differs".into());
+    }
+    Ok(ours)
+}
+
 #[test]
 fn cib_whole_query_matches_cibadmin() {
     if target().is_none() {
@@ -135,14 +148,7 @@ fn cib_whole_query_matches_cibadmin() {
     }
     let mut cib = CibClient::connect(CibChannel::ReadOnly, T).unwrap();
     eventually("whole CIB equals cibadmin -Q", || {
-        let ours = cib.query(Scope::Whole).map_err(|e| e.to_string())?;
-        let (rc, theirs) = tool("cibadmin", &["-Q"]);
-        if rc != 0 {
-            return Err(format!("cibadmin rc {rc}"));
-        }
-        if canonical(&ours.xml) != canonical(&theirs) {
-            return Err("content differs".into());
-        }
+        let ours = whole_cib_as_cibadmin_shows_it(&mut cib)?;
         println!(
             "whole CIB: {} bytes, version {}, identical to cibadmin -Q",
             ours.xml.len(),
@@ -165,15 +171,7 @@ fn cib_reader_without_sign_on_matches_cibadmin() {
     let mut reader = CibClient::connect_reader(T).unwrap();
     assert_eq!(reader.client_id(), "");
     eventually("reader's whole CIB equals cibadmin -Q", || {
-        let ours = reader.query(Scope::Whole).map_err(|e| e.to_string())?;
-        let (rc, theirs) = tool("cibadmin", &["-Q"]);
-        if rc != 0 {
-            return Err(format!("cibadmin rc {rc}"));
-        }
-        if canonical(&ours.xml) != canonical(&theirs) {
-            return Err("content differs".into());
-        }
-        Ok(())
+        whole_cib_as_cibadmin_shows_it(&mut reader).map(drop)
     });
     // several requests on the same connection, and the section scope too
     let nodes = reader.query(Scope::Section("nodes")).unwrap();
