@@ -312,6 +312,21 @@ fn one_line_error(what: &str, got: (i32, String, String), rc: i32, words: &str) 
     Ok(format!("{what} → {code}"))
 }
 
+/// [`one_line_error`] for a shell script run in node1, with how long it took.
+fn timed_one_line_error(
+    lab: &Lab,
+    what: &str,
+    script: &str,
+    rc: i32,
+    words: &str,
+) -> Res<(String, Duration)> {
+    let t0 = Instant::now();
+    let got = exec_rc(lab, "node1", &["sh", "-c", script])?;
+    let took = t0.elapsed();
+    let line = one_line_error(what, got, rc, words)?;
+    Ok((format!("{line} in {}", secs(took)), took))
+}
+
 pub fn drill_live_errors(lab: &Lab) -> Res<String> {
     let mut seen = Vec::new();
     // no cluster: the hub has no Pacemaker (abstract sockets are per network namespace)
@@ -376,14 +391,14 @@ pub fn drill_live_errors(lab: &Lab) -> Res<String> {
         "pid=$(pidof pacemaker-based) && kill -STOP $pid && trap 'kill -CONT $pid' EXIT && \
          {PGCRM} --timeout 1 status"
     );
-    let t0 = Instant::now();
-    let got = exec_rc(lab, "node1", &["sh", "-c", &stopped])?;
-    let took = t0.elapsed();
-    seen.push(format!(
-        "{} in {}",
-        one_line_error("stopped pacemaker-based, --timeout 1", got, 124, "retry")?,
-        secs(took)
-    ));
+    let (line, took) = timed_one_line_error(
+        lab,
+        "stopped pacemaker-based, --timeout 1",
+        &stopped,
+        124,
+        "retry",
+    )?;
+    seen.push(line);
     if took > Duration::from_secs(5) {
         return Err(format!("--timeout 1 took {}", secs(took)));
     }
@@ -396,14 +411,8 @@ pub fn drill_live_errors(lab: &Lab) -> Res<String> {
          unshare -m sh -c \"mount --bind $d /var/lib/pacemaker/cib && exec {PGCRM} status\"; \
          rc=$?; rm -rf \"$d\"; exit $rc"
     );
-    let t0 = Instant::now();
-    let got = exec_rc(lab, "node1", &["sh", "-c", &newer])?;
-    let took = t0.elapsed();
-    seen.push(format!(
-        "{} in {}",
-        one_line_error("saved CIB says 3.0.2", got, 76, "--cib-file")?,
-        secs(took)
-    ));
+    let (line, _) = timed_one_line_error(lab, "saved CIB says 3.0.2", &newer, 76, "--cib-file")?;
+    seen.push(line);
     lab.mon("node1")?.check_healthy("node1", "node2")?;
     Ok(seen.join(", "))
 }
